@@ -1,0 +1,52 @@
+# Two commands for a new machine: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The install stamp carries a hash of pyproject.toml, so a change of pins reinstalls.
+DEPS_HASH := $(shell sha1sum pyproject.toml 2>/dev/null | cut -c1-12)
+STAMP := $(VENV)/.installed-$(DEPS_HASH)
+
+.PHONY: help run test setup lint pytest bench clean
+
+help:
+	@echo "make run    set up (venv, dependencies, database, seeded content) and serve on http://127.0.0.1:8000"
+	@echo "make test   set up, then ruff and the whole test suite"
+	@echo "make bench  print timings of the engine and pages"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
+	  echo "error: Python 3.12 or newer is needed; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)."; \
+	  echo "       Install 3.12 (pyenv reads .python-version) or run: make PYTHON=python3.12 ..."; \
+	  exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+setup: $(STAMP)
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py load_seeds
+	$(BIN)/python manage.py ensure_dev_admin
+
+run: setup
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+test: setup lint pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-shm db.sqlite3-wal

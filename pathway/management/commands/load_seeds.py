@@ -1,0 +1,31 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from pathway import seeding
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the seed files (kb items, sources, pathways) into the database. Idempotent: "
+        "unchanged content is left alone; a changed pathway becomes a new draft version."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "directory", nargs="?", default=None, help="Seeds directory (default: seeds/)."
+        )
+
+    def handle(self, *args, directory=None, **options):
+        seeds_dir = Path(directory) if directory else Path(settings.SEEDS_DIR)
+        try:
+            report = seeding.load(seeds_dir)
+        except seeding.SeedError as exc:
+            count = len(exc.problems)
+            raise CommandError(
+                f"{count} problem{'s' if count != 1 else ''} in the seed files; nothing was "
+                "changed:\n  " + "\n  ".join(exc.problems)
+            ) from exc
+        for line in report.lines:
+            self.stdout.write(line)

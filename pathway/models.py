@@ -1,0 +1,419 @@
+"""Pathway content: a versioned pathway with its steps, questions, tiers, levels and rules.
+
+A Pathway row is one *version* of a pathway (slug + version number). All the content below it is
+owned by that version, so a published version can be frozen and a new draft deep-copied from it.
+The engine never sees these models: `pathway.snapshot` turns a version into frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from kb.models import Entry, Source
+from pathway.engine import conditions
+
+
+class PathwayQuerySet(models.QuerySet):
+    def published(self) -> PathwayQuerySet:
+        return self.filter(status=Pathway.Status.PUBLISHED)
+
+    def for_slug(self, slug: str) -> PathwayQuerySet:
+        return self.filter(slug=slug)
+
+
+class Pathway(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        RETIRED = "retired", "Retired"
+
+    slug = models.SlugField(max_length=60, help_text="Stable name shared by all versions.")
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    title = models.CharField(max_length=200)
+    intended_use = models.TextField(
+        help_text="What the aid is for; shown on the start page and every handout."
+    )
+    population = models.TextField(help_text="Who it is for.")
+    exclusions = models.TextField(help_text="Who and what it is not for.")
+    review_by = models.DateField(help_text="When the clinical leads must review this version.")
+    default_tier = models.CharField(
+        max_length=40,
+        default="conservative",
+        help_text="The tier suggested when no tier rule fires (a tier code of this version).",
+    )
+    localisation_threshold = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("2.00"),
+        help_text="The score a level needs before it is named.",
+    )
+    localisation_margin = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="How far the top level must lead the next; otherwise 'indeterminate'.",
+    )
+    change_note = models.TextField(blank=True, help_text="What changed in this version, and why.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PathwayQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["slug", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug", "version"], name="unique_pathway_version"),
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=Q(status="published"),
+                name="one_published_version_per_pathway",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version} ({self.get_status_display().lower()})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pk and not self.tiers.filter(code=self.default_tier).exists():
+            raise ValidationError({"default_tier": f"'{self.default_tier}' is not a tier code of "
+                                                   "this version."})
+
+
+class Step(models.Model):
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="steps")
+    code = models.SlugField(max_length=40, help_text="Used in the step's URL, e.g. red_flags.")
+    title = models.CharField(max_length=100)
+    intro = models.TextField(blank=True, help_text="A sentence or two shown above the questions.")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["pathway", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pathway", "code"], name="unique_step_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Question(models.Model):
+    class Type(models.TextChoices):
+        NUMBER = "number", "Number"
+        MRC = "mrc", "MRC power grade (0-5)"
+        CHOICE = "choice", "One choice"
+        MULTI = "multi", "Several choices"
+        TRI = "tri", "Yes / no / not assessed"
+
+    pathway = models.ForeignKey(
+        Pathway, on_delete=models.CASCADE, related_name="questions", editable=False
+    )
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="questions")
+    code = models.CharField(
+        max_length=60,
+        help_text="Stable snake_case code; the vocabulary in spec/findings.md is a contract.",
+    )
+    type = models.CharField(max_length=10, choices=Type)
+    prompt = models.CharField(max_length=300, help_text="The question as the clinician reads it.")
+    help = models.TextField(blank=True, help_text="How to ask or examine; shown under the prompt.")
+    required = models.BooleanField(default=True)
+    red_flag = models.BooleanField(
+        default=False,
+        help_text="A red-flag item: unanswered or 'not assessed' is reported as a gap.",
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+    min_value = models.IntegerField(null=True, blank=True)
+    max_value = models.IntegerField(null=True, blank=True)
+    unit = models.CharField(max_length=30, blank=True, help_text="e.g. weeks, years, /10")
+    kb_entry = models.ForeignKey(
+        Entry,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="questions",
+        help_text="The knowledge-base page that explains this finding.",
+    )
+
+    class Meta:
+        ordering = ["pathway", "step__order", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pathway", "code"], name="unique_question_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def save(self, *args, **kwargs) -> None:
+        self.pathway_id = self.step.pathway_id
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.step_id:
+            self.pathway_id = self.step.pathway_id
+        errors = {}
+        if self.type in {self.Type.NUMBER, self.Type.MRC}:
+            if self.type == self.Type.MRC:
+                self.min_value, self.max_value = 0, 5
+            if self.min_value is None or self.max_value is None:
+                errors["max_value"] = "A number question needs a minimum and a maximum."
+            elif self.min_value > self.max_value:
+                errors["max_value"] = "The maximum must not be below the minimum."
+        elif self.min_value is not None or self.max_value is not None:
+            errors["min_value"] = "Only number and MRC questions have a range."
+        if errors:
+            raise ValidationError(errors)
+
+    def subject_spec(self) -> conditions.SubjectSpec:
+        mrc = self.type == self.Type.MRC
+        return conditions.SubjectSpec(
+            kind=self.type,
+            codes=frozenset(o.code for o in self.options.all()),
+            minimum=0 if mrc else self.min_value,
+            maximum=5 if mrc else self.max_value,
+        )
+
+
+class Option(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
+    code = models.CharField(max_length=60)
+    label = models.CharField(max_length=200)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["question", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "code"], name="unique_option_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.label}"
+
+
+class Tier(models.Model):
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="tiers")
+    code = models.CharField(max_length=40)
+    rank = models.PositiveSmallIntegerField(help_text="1 is the most urgent.")
+    title = models.CharField(max_length=100)
+    timeframe = models.CharField(
+        max_length=200, help_text="For clinicians: how fast, e.g. 'now: same day'."
+    )
+    clinician_summary = models.TextField(help_text="What the clinician should do.")
+    patient_summary = models.TextField(
+        help_text="Plain language for the handout: what happens next (reading grade 8 or lower)."
+    )
+    review_interval_days = models.PositiveIntegerField(
+        help_text="Days until the review date printed on the handout."
+    )
+
+    class Meta:
+        ordering = ["pathway", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["pathway", "code"], name="unique_tier_code"),
+            models.UniqueConstraint(fields=["pathway", "rank"], name="unique_tier_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Level(models.Model):
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="levels")
+    code = models.CharField(max_length=40)
+    title = models.CharField(max_length=100)
+    order = models.PositiveSmallIntegerField(default=0)
+    kb_entry = models.ForeignKey(
+        Entry, on_delete=models.SET_NULL, null=True, blank=True, related_name="levels"
+    )
+    patient_explanation = models.TextField(
+        help_text="Plain language for the handout: what we think is causing the leg pain."
+    )
+
+    class Meta:
+        ordering = ["pathway", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pathway", "code"], name="unique_level_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Rule(models.Model):
+    class Effect(models.TextChoices):
+        TIER = "tier", "Suggest a tier"
+        SCORE = "score", "Add to a level's score"
+
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="rules")
+    code = models.CharField(max_length=80, help_text="snake_case, reads as English.")
+    title = models.CharField(max_length=200)
+    effect = models.CharField(max_length=10, choices=Effect)
+    target = models.CharField(
+        max_length=40, help_text="A tier code (tier rules) or a level code (score rules)."
+    )
+    weight = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("0"),
+        help_text="Score rules: added to the target level's score (may be negative).",
+    )
+    rationale = models.TextField(
+        help_text="Why, for the clinician; say where the sources are uncertain or disagree."
+    )
+    action = models.TextField(blank=True, help_text="What to do, and how fast.")
+    patient_line = models.TextField(blank=True, help_text="Plain language for the handout.")
+    sources = models.ManyToManyField(Source, blank=True, related_name="rules")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["pathway", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pathway", "code"], name="unique_rule_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.pathway_id:
+            return
+        if self.effect == self.Effect.TIER:
+            if not self.pathway.tiers.filter(code=self.target).exists():
+                raise ValidationError({"target": f"'{self.target}' is not a tier of this version."})
+        elif self.effect == self.Effect.SCORE:
+            if not self.pathway.levels.filter(code=self.target).exists():
+                raise ValidationError(
+                    {"target": f"'{self.target}' is not a level of this version."}
+                )
+            if not self.weight:
+                raise ValidationError({"weight": "A score rule needs a non-zero weight."})
+
+    def condition(self) -> conditions.Condition:
+        return condition_of(self.criteria.all())
+
+    def condition_text(self) -> str:
+        return conditions.format_condition(self.condition())
+
+
+class Criterion(models.Model):
+    """One `<subject> <op> <value>` test, in a rule's condition or a question's enable-when.
+
+    Criteria with the same group number are ORed; the groups are ANDed.
+    """
+
+    rule = models.ForeignKey(
+        Rule, on_delete=models.CASCADE, null=True, blank=True, related_name="criteria"
+    )
+    enables = models.ForeignKey(
+        Question,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="enable_when",
+        help_text="Set for an enable-when criterion: the question is asked only if it holds.",
+    )
+    group = models.PositiveSmallIntegerField(
+        default=1, help_text="Criteria in the same group are ORed; groups are ANDed."
+    )
+    subject = models.CharField(max_length=60, help_text="A question code, or 'level'.")
+    op = models.CharField(max_length=20, choices=list(conditions.OPS.items()))
+    value = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["group", "id"]
+        verbose_name_plural = "criteria"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(rule__isnull=False) & Q(enables__isnull=True))
+                | (Q(rule__isnull=True) & Q(enables__isnull=False)),
+                name="criterion_belongs_to_rule_or_question",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return conditions.format_criterion(self.as_criterion())
+
+    def save(self, *args, **kwargs) -> None:
+        self.full_clean()
+        super().save(*args, **kwargs)
+
+    def as_criterion(self) -> conditions.Criterion:
+        value = tuple(self.value) if isinstance(self.value, list) else self.value
+        return conditions.Criterion(self.subject, self.op, value)
+
+    @property
+    def owner_pathway(self) -> Pathway | None:
+        # The descriptors also return an unsaved owner the admin has attached for validation.
+        owner = self.rule or self.enables
+        return owner.pathway if owner is not None and owner.pathway_id else None
+
+    def clean(self) -> None:
+        super().clean()
+        pathway = self.owner_pathway
+        if pathway is None:
+            raise ValidationError(
+                "A criterion belongs to a rule or to a question's enable-when."
+            )
+        spec = subject_spec(pathway, self.subject)
+        errors = conditions.check_criterion(self.as_criterion(), spec)
+        if self.enables is not None and self.subject == "level":
+            errors.append("An enable-when cannot depend on the level: it is decided after the "
+                          "answers are in.")
+        if self.enables is not None and self.subject == self.enables.code:
+            errors.append("A question cannot enable itself.")
+        if errors:
+            raise ValidationError(errors)
+
+
+def subject_spec(pathway: Pathway, subject: str) -> conditions.SubjectSpec | None:
+    """What `subject` is in this pathway version: a question, the derived level, or nothing."""
+    if subject == "level":
+        return conditions.SubjectSpec(
+            kind="level", codes=frozenset(pathway.levels.values_list("code", flat=True))
+        )
+    question = pathway.questions.filter(code=subject).prefetch_related("options").first()
+    return question.subject_spec() if question else None
+
+
+def condition_of(criteria) -> conditions.Condition:
+    groups: dict[int, list[conditions.Criterion]] = {}
+    for criterion in sorted(criteria, key=lambda c: (c.group, c.id or 0)):
+        groups.setdefault(criterion.group, []).append(criterion.as_criterion())
+    return tuple(tuple(group) for _, group in sorted(groups.items()))
+
+
+class RegressionCase(models.Model):
+    """A clinical case with the tiers and levels a guideline-faithful answer may give.
+
+    Run against a version before it is published; the seeded cases are the acceptance vignettes.
+    """
+
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="cases")
+    code = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    note = models.TextField(blank=True, help_text="The case in words.")
+    answers = models.JSONField(default=dict, help_text="Question code to answer.")
+    expect_tiers = models.JSONField(
+        default=list, help_text="Acceptable tier codes, the preferred first."
+    )
+    expect_levels = models.JSONField(
+        default=list, help_text="Acceptable level codes, the preferred first."
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["pathway", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pathway", "code"], name="unique_case_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.title}"

@@ -1,0 +1,998 @@
+"""Seed files: the default content as reviewable YAML, loaded and exported losslessly.
+
+Layout (see README):
+
+    seeds/kb/*.yaml                     each file maps a kind (sources, roots, muscles, regions,
+                                        reflexes, tests, conditions, treatments) to a list
+    seeds/pathways/<slug>/pathway.yaml  the pathway's metadata, steps, tiers and levels
+    seeds/pathways/<slug>/questions.yaml
+    seeds/pathways/<slug>/rules.yaml
+    seeds/pathways/<slug>/cases.yaml    regression cases (answers and acceptable results)
+
+`load()` reads and validates everything first; any problem is reported with the file, the entry
+and the field, and nothing is written. Then it writes in one transaction: kb items and sources
+are upserted by slug/key; a pathway is compared with its latest version and, if it differs, a
+published version is never edited in place: the change becomes a new draft version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.db import transaction
+
+from kb import markdown
+from kb.models import (
+    ClinicalTest,
+    Condition,
+    Entry,
+    Muscle,
+    NerveRoot,
+    Reflex,
+    RootContribution,
+    SensoryRegion,
+    Source,
+    Treatment,
+)
+from pathway import models as pm
+from pathway.engine import conditions
+
+PATHWAY_FILES = ("pathway.yaml", "questions.yaml", "rules.yaml", "cases.yaml")
+QUESTION_TYPES = {choice.value for choice in pm.Question.Type}
+
+
+class SeedError(Exception):
+    """The seed files have problems; `problems` lists each with its file, entry and field."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass
+class Report:
+    lines: list[str] = field(default_factory=list)
+
+    def add(self, line: str) -> None:
+        self.lines.append(line)
+
+
+# --- field specs -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class F:
+    """One field of a seed entry: its kind, whether it is required, and its default."""
+
+    kind: str  # str | text | date | bool | int | decimal | codes | roots | shares | condition | any
+    required: bool = True
+    default: Any = None
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+class _Checker:
+    """Collects problems while normalising entries, so all of them are reported at once."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}")
+
+    def entry(self, where: str, raw: Any, spec: dict[str, F]) -> dict[str, Any] | None:
+        if not isinstance(raw, dict):
+            self.problem(where, f"expected a mapping of fields, found {type(raw).__name__}")
+            return None
+        unknown = sorted(set(raw) - set(spec))
+        for name in unknown:
+            self.problem(f"{where}, field '{name}'", f"unknown field (known: {', '.join(spec)})")
+        out: dict[str, Any] = {}
+        for name, f in spec.items():
+            here = f"{where}, field '{name}'"
+            if name not in raw or raw[name] is None or raw[name] == "":
+                if f.required:
+                    self.problem(here, "required, but missing or empty")
+                out[name] = f.default() if callable(f.default) else f.default
+                continue
+            out[name] = self.value(here, raw[name], f.kind)
+        return out
+
+    def value(self, here: str, value: Any, kind: str) -> Any:
+        if kind in {"str", "text"}:
+            if isinstance(value, bool):
+                self.problem(here, "YAML read this as true/false: put yes, no, on or off in "
+                                   'quotes, e.g. "yes"')
+                return str(value).lower()
+            if isinstance(value, dict | list):
+                self.problem(here, "expected text")
+                return ""
+            return _text(value)
+        if kind == "date":
+            if isinstance(value, dt.date):
+                return value
+            try:
+                return dt.date.fromisoformat(str(value))
+            except ValueError:
+                self.problem(here, f"expected a date as YYYY-MM-DD, found {value!r}")
+                return None
+        if kind == "bool":
+            if not isinstance(value, bool):
+                self.problem(here, f"expected true or false, found {value!r}")
+            return bool(value)
+        if kind == "int":
+            if isinstance(value, bool) or not isinstance(value, int):
+                self.problem(here, f"expected a whole number, found {value!r}")
+                return None
+            return value
+        if kind == "decimal":
+            try:
+                return Decimal(str(value)).quantize(Decimal("0.01"))
+            except (InvalidOperation, ValueError):
+                self.problem(here, f"expected a number, found {value!r}")
+                return None
+        if kind == "codes":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                self.problem(here, f"expected a list of codes, found {value!r}")
+                return []
+            return list(value)
+        if kind == "shares":
+            if not isinstance(value, dict):
+                self.problem(here, f"expected a mapping of root code to main/part, found {value!r}")
+                return {}
+            for share in value.values():
+                if share not in RootContribution.Share.values:
+                    self.problem(here, f"share must be main or part, found {share!r}")
+            return {str(k): v for k, v in value.items()}
+        if kind == "condition":
+            try:
+                return conditions.format_condition(conditions.parse_condition(str(value)))
+            except conditions.ConditionSyntaxError as exc:
+                self.problem(here, str(exc))
+                return ""
+        return value
+
+
+ENTRY_FIELDS = {
+    "slug": F("str"),
+    "title": F("str"),
+    "summary": F("str"),
+    "review_by": F("date"),
+    "published": F("bool", required=False, default=True),
+    "sources": F("codes", required=False, default=list),
+    "body": F("text", required=False, default=""),
+}
+
+
+@dataclass(frozen=True)
+class KbKind:
+    model: type[Entry]
+    fields: dict[str, F]
+    relations: tuple[str, ...] = ()  # fields written after save (m2m / through)
+
+
+KB_KINDS: dict[str, KbKind] = {
+    "roots": KbKind(
+        NerveRoot,
+        {"code": F("str"), "exit_foramen": F("str"), "compressed_by": F("text"),
+         "dermatome": F("text")},
+    ),
+    "muscles": KbKind(
+        Muscle,
+        {"action": F("str"), "peripheral_nerve": F("str"),
+         "how_to_test": F("text", required=False, default=""), "roots": F("shares")},
+        relations=("roots",),
+    ),
+    "regions": KbKind(
+        SensoryRegion,
+        {"code": F("str"), "view": F("str"),
+         "peripheral_nerve": F("str", required=False, default=""),
+         "roots": F("codes", required=False, default=list)},
+        relations=("roots",),
+    ),
+    "reflexes": KbKind(
+        Reflex, {"how_to_test": F("text"), "roots": F("codes")}, relations=("roots",)
+    ),
+    "tests": KbKind(
+        ClinicalTest,
+        {"how_to_test": F("text"), "positive_means": F("text"),
+         "accuracy": F("text", required=False, default=""),
+         "roots": F("codes", required=False, default=list)},
+        relations=("roots",),
+    ),
+    "conditions": KbKind(
+        Condition, {"category": F("str"), "key_features": F("text"), "management": F("text")}
+    ),
+    "treatments": KbKind(
+        Treatment,
+        {"tier": F("str"), "involves": F("text"), "benefit": F("text"), "risks": F("text"),
+         "time_to_effect": F("str"), "patient_name": F("str"), "patient_involves": F("text"),
+         "patient_benefit": F("text"), "patient_risks": F("text"),
+         "patient_recovery": F("text")},
+    ),
+}
+KIND_BY_MODEL = {kind.model: name for name, kind in KB_KINDS.items()}
+
+SOURCE_FIELDS = {
+    "key": F("str"),
+    "citation": F("text"),
+    "publisher": F("str", required=False, default=""),
+    "year": F("int", required=False),
+    "url": F("str", required=False, default=""),
+    "certainty": F("str", required=False, default="V"),
+    "certainty_note": F("text", required=False, default=""),
+}
+
+PATHWAY_FIELDS = {
+    "slug": F("str"),
+    "title": F("str"),
+    "intended_use": F("text"),
+    "population": F("text"),
+    "exclusions": F("text"),
+    "review_by": F("date"),
+    "default_tier": F("str"),
+    "localisation": F("any"),
+    "change_note": F("text", required=False, default=""),
+    "steps": F("any"),
+    "tiers": F("any"),
+    "levels": F("any"),
+}
+STEP_FIELDS = {"code": F("str"), "title": F("str"), "intro": F("text", required=False, default="")}
+TIER_FIELDS = {
+    "code": F("str"),
+    "rank": F("int"),
+    "title": F("str"),
+    "timeframe": F("str"),
+    "clinician_summary": F("text"),
+    "patient_summary": F("text"),
+    "review_interval_days": F("int"),
+}
+LEVEL_FIELDS = {
+    "code": F("str"),
+    "title": F("str"),
+    "kb": F("str", required=False, default=""),
+    "patient_explanation": F("text"),
+}
+QUESTION_FIELDS = {
+    "code": F("str"),
+    "step": F("str"),
+    "type": F("str"),
+    "prompt": F("str"),
+    "help": F("text", required=False, default=""),
+    "required": F("bool", required=False, default=True),
+    "red_flag": F("bool", required=False, default=False),
+    "range": F("any", required=False),
+    "unit": F("str", required=False, default=""),
+    "kb": F("str", required=False, default=""),
+    "enable_when": F("condition", required=False, default=""),
+    "options": F("any", required=False, default=list),
+}
+OPTION_FIELDS = {"code": F("str"), "label": F("str")}
+RULE_FIELDS = {
+    "code": F("str"),
+    "title": F("str"),
+    "effect": F("str"),
+    "target": F("str"),
+    "weight": F("decimal", required=False, default=Decimal("0.00")),
+    "when": F("condition"),
+    "rationale": F("text"),
+    "action": F("text", required=False, default=""),
+    "patient_line": F("text", required=False, default=""),
+    "sources": F("codes", required=False, default=list),
+}
+CASE_FIELDS = {
+    "code": F("str"),
+    "title": F("str"),
+    "note": F("text", required=False, default=""),
+    "answers": F("any"),
+    "expect_tiers": F("codes"),
+    "expect_levels": F("codes"),
+}
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def _read_yaml(path: Path, checker: _Checker, root: Path) -> Any:
+    name = path.relative_to(root.parent) if path.is_relative_to(root.parent) else path
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{name}, line {mark.line + 1}" if mark else str(name)
+        checker.problem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")
+    except (OSError, UnicodeDecodeError) as exc:
+        checker.problem(str(name), f"cannot read: {exc}")
+    return None
+
+
+@dataclass
+class SeedData:
+    """Validated, normalised content read from a seeds directory."""
+
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    kb: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    pathways: list[dict[str, Any]] = field(default_factory=list)
+
+
+def read(seeds_dir: Path, *, existing_kb_slugs: Iterable[str] = (),
+         existing_sources: Iterable[str] = ()) -> SeedData:
+    """Read and validate a seeds directory. Raises SeedError listing every problem."""
+    checker = _Checker()
+    seeds_dir = Path(seeds_dir)
+    if not seeds_dir.is_dir():
+        raise SeedError([f"{seeds_dir}: no such directory"])
+    data = SeedData(kb={name: [] for name in KB_KINDS})
+    kb_dir = seeds_dir / "kb"
+    for path in sorted(kb_dir.glob("*.yaml")) if kb_dir.is_dir() else []:
+        name = f"{path.relative_to(seeds_dir.parent)}"
+        content = _read_yaml(path, checker, seeds_dir)
+        if content is None:
+            continue
+        if not isinstance(content, dict):
+            checker.problem(name, "expected a mapping of kind (e.g. muscles:) to a list of entries")
+            continue
+        for kind, entries in content.items():
+            if kind != "sources" and kind not in KB_KINDS:
+                checker.problem(name, f"unknown kind '{kind}' (known: sources, "
+                                      f"{', '.join(KB_KINDS)})")
+                continue
+            if not isinstance(entries, list):
+                checker.problem(f"{name}, {kind}", "expected a list of entries")
+                continue
+            for index, raw in enumerate(entries, 1):
+                label = raw.get("slug") or raw.get("key") if isinstance(raw, dict) else None
+                where = f"{name}: {kind} entry {label or f'#{index}'!r}"
+                if kind == "sources":
+                    entry = checker.entry(where, raw, SOURCE_FIELDS)
+                    if entry:
+                        entry["_where"] = where
+                        data.sources.append(entry)
+                else:
+                    entry = checker.entry(where, raw, ENTRY_FIELDS | KB_KINDS[kind].fields)
+                    if entry:
+                        entry["_where"] = where
+                        data.kb[kind].append(entry)
+    pathways_dir = seeds_dir / "pathways"
+    for directory in sorted(p for p in pathways_dir.iterdir() if p.is_dir()) if \
+            pathways_dir.is_dir() else []:
+        pathway = _read_pathway(directory, checker, seeds_dir)
+        if pathway:
+            data.pathways.append(pathway)
+    _cross_check(data, checker, set(existing_kb_slugs), set(existing_sources))
+    if checker.problems:
+        raise SeedError(checker.problems)
+    return data
+
+
+def _read_pathway(directory: Path, checker: _Checker, seeds_dir: Path) -> dict[str, Any] | None:
+    files: dict[str, Any] = {}
+    for filename in PATHWAY_FILES:
+        path = directory / filename
+        rel = path.relative_to(seeds_dir.parent)
+        if not path.exists():
+            if filename == "pathway.yaml":
+                checker.problem(str(rel), "missing: every pathway directory needs pathway.yaml")
+                return None
+            files[filename] = {}
+            continue
+        content = _read_yaml(path, checker, seeds_dir)
+        if content is None:
+            files[filename] = {}
+            continue
+        if not isinstance(content, dict):
+            checker.problem(str(rel), "expected a mapping at the top level")
+            files[filename] = {}
+            continue
+        files[filename] = content
+    rel = lambda filename: str((directory / filename).relative_to(seeds_dir.parent))  # noqa: E731
+    meta = checker.entry(rel("pathway.yaml"), files["pathway.yaml"], PATHWAY_FIELDS)
+    if meta is None:
+        return None
+    localisation = meta.pop("localisation") or {}
+    if not isinstance(localisation, dict) or set(localisation) - {"threshold", "margin"}:
+        checker.problem(f"{rel('pathway.yaml')}, field 'localisation'",
+                        "expected a mapping with threshold and margin")
+        localisation = {}
+    meta["localisation_threshold"] = checker.value(
+        f"{rel('pathway.yaml')}, field 'localisation.threshold'",
+        localisation.get("threshold", 2), "decimal")
+    meta["localisation_margin"] = checker.value(
+        f"{rel('pathway.yaml')}, field 'localisation.margin'",
+        localisation.get("margin", 1), "decimal")
+    if directory.name != meta["slug"]:
+        checker.problem(f"{rel('pathway.yaml')}, field 'slug'",
+                        f"'{meta['slug']}' must match its directory name '{directory.name}'")
+    meta["steps"] = _entries(checker, rel("pathway.yaml"), "steps", meta.get("steps"),
+                             STEP_FIELDS, "code")
+    meta["tiers"] = _entries(checker, rel("pathway.yaml"), "tiers", meta.get("tiers"),
+                             TIER_FIELDS, "code")
+    meta["levels"] = _entries(checker, rel("pathway.yaml"), "levels", meta.get("levels"),
+                              LEVEL_FIELDS, "code")
+    meta["questions"] = _entries(checker, rel("questions.yaml"), "questions",
+                                 files["questions.yaml"].get("questions", []), QUESTION_FIELDS,
+                                 "code")
+    for question in meta["questions"]:
+        question["options"] = _entries(checker, question["_where"], "options",
+                                       question["options"], OPTION_FIELDS, "code")
+    meta["rules"] = _entries(checker, rel("rules.yaml"), "rules",
+                             files["rules.yaml"].get("rules", []), RULE_FIELDS, "code")
+    meta["cases"] = _entries(checker, rel("cases.yaml"), "cases",
+                             files["cases.yaml"].get("cases", []), CASE_FIELDS, "code")
+    for name, content in files.items():
+        allowed = {"questions.yaml": {"questions"}, "rules.yaml": {"rules"},
+                   "cases.yaml": {"cases"}}.get(name)
+        if allowed and set(content) - allowed:
+            checker.problem(rel(name), f"unknown top-level key(s): "
+                                       f"{', '.join(sorted(set(content) - allowed))}")
+    _check_pathway(meta, checker)
+    return meta
+
+
+def _entries(checker: _Checker, where: str, name: str, raw: Any, spec: dict[str, F],
+             key: str) -> list[dict[str, Any]]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        checker.problem(f"{where}, field '{name}'", "expected a list")
+        return []
+    out = []
+    seen: set[str] = set()
+    for index, item in enumerate(raw, 1):
+        label = item.get(key) if isinstance(item, dict) else None
+        here = f"{where}: {name[:-1] if name.endswith('s') else name} {label or f'#{index}'!r}"
+        entry = checker.entry(here, item, spec)
+        if entry is None:
+            continue
+        if entry[key] in seen:
+            checker.problem(here, f"duplicate {key} '{entry[key]}'")
+        seen.add(entry[key])
+        entry["_where"] = here
+        out.append(entry)
+    return out
+
+
+def _question_spec(question: dict[str, Any]) -> conditions.SubjectSpec:
+    low, high = question.get("_range") or (None, None)
+    return conditions.SubjectSpec(
+        kind=question["type"],
+        codes=frozenset(o["code"] for o in question["options"]),
+        minimum=low,
+        maximum=high,
+    )
+
+
+def _check_pathway(meta: dict[str, Any], checker: _Checker) -> None:
+    step_codes = {s["code"] for s in meta["steps"]}
+    tier_codes = {t["code"] for t in meta["tiers"]}
+    level_codes = {lv["code"] for lv in meta["levels"]}
+    ranks = [t["rank"] for t in meta["tiers"]]
+    if len(ranks) != len(set(ranks)):
+        checker.problem(f"{meta['_where'] if '_where' in meta else meta['slug']}, tiers",
+                        "two tiers share a rank")
+    if meta["default_tier"] and meta["default_tier"] not in tier_codes:
+        checker.problem(f"pathway {meta['slug']}, field 'default_tier'",
+                        f"'{meta['default_tier']}' is not one of the tiers "
+                        f"({', '.join(sorted(tier_codes))})")
+    for question in meta["questions"]:
+        where = question["_where"]
+        if question["step"] not in step_codes:
+            checker.problem(f"{where}, field 'step'", f"unknown step '{question['step']}' "
+                                                      f"(known: {', '.join(sorted(step_codes))})")
+        if question["type"] not in QUESTION_TYPES:
+            known = ", ".join(sorted(QUESTION_TYPES))
+            checker.problem(f"{where}, field 'type'",
+                            f"unknown type '{question['type']}' (known: {known})")
+            continue
+        rng = question.get("range")
+        question["_range"] = None
+        if question["type"] == "mrc":
+            question["_range"] = (0, 5)
+            if rng not in (None, [0, 5]):
+                checker.problem(f"{where}, field 'range'", "an MRC grade is always 0-5")
+        elif question["type"] == "number":
+            if (not isinstance(rng, list) or len(rng) != 2
+                    or not all(isinstance(v, int) and not isinstance(v, bool) for v in rng)
+                    or rng[0] > rng[1]):
+                checker.problem(f"{where}, field 'range'",
+                                f"a number question needs range: [min, max], found {rng!r}")
+            else:
+                question["_range"] = (rng[0], rng[1])
+        elif rng is not None:
+            checker.problem(f"{where}, field 'range'", "only number and mrc questions have a range")
+        has_options = question["type"] in {"choice", "multi", "tri"}
+        if has_options and not question["options"]:
+            checker.problem(f"{where}, field 'options'", f"a {question['type']} question needs "
+                                                         "options")
+        if not has_options and question["options"]:
+            checker.problem(f"{where}, field 'options'", f"a {question['type']} question has no "
+                                                         "options")
+        if question["type"] == "tri":
+            codes = [o["code"] for o in question["options"]]
+            if codes != ["yes", "no", "not_assessed"]:
+                checker.problem(f"{where}, field 'options'",
+                                "a tri question's options are yes, no, not_assessed, in that order")
+    specs = {q["code"]: _question_spec(q) for q in meta["questions"]
+             if q["type"] in QUESTION_TYPES}
+    level_spec = conditions.SubjectSpec(kind="level", codes=frozenset(level_codes))
+
+    def check_condition(where: str, text: str, *, allow_level: bool, owner: str = "") -> None:
+        if not text:
+            return
+        for group in conditions.parse_condition(text):
+            for criterion in group:
+                if criterion.subject == "level" and not allow_level:
+                    checker.problem(where, "an enable-when cannot depend on the level")
+                    continue
+                if owner and criterion.subject == owner:
+                    checker.problem(where, "a question cannot enable itself")
+                    continue
+                spec = level_spec if criterion.subject == "level" else specs.get(criterion.subject)
+                for message in conditions.check_criterion(criterion, spec):
+                    checker.problem(where, message)
+
+    for question in meta["questions"]:
+        check_condition(f"{question['_where']}, field 'enable_when'", question["enable_when"],
+                        allow_level=False, owner=question["code"])
+    for rule in meta["rules"]:
+        where = rule["_where"]
+        if rule["effect"] == "tier":
+            if rule["target"] not in tier_codes:
+                checker.problem(f"{where}, field 'target'", f"'{rule['target']}' is not a tier "
+                                                            f"({', '.join(sorted(tier_codes))})")
+        elif rule["effect"] == "score":
+            if rule["target"] not in level_codes:
+                checker.problem(f"{where}, field 'target'", f"'{rule['target']}' is not a level "
+                                                            f"({', '.join(sorted(level_codes))})")
+            if not rule["weight"]:
+                checker.problem(f"{where}, field 'weight'", "a score rule needs a non-zero weight")
+        else:
+            checker.problem(f"{where}, field 'effect'", f"'{rule['effect']}' must be tier or score")
+        check_condition(f"{where}, field 'when'", rule["when"], allow_level=True)
+    for case in meta["cases"]:
+        where = case["_where"]
+        if not isinstance(case["answers"], dict):
+            checker.problem(f"{where}, field 'answers'", "expected a mapping of code to answer")
+            case["answers"] = {}
+        for code in case["answers"]:
+            if code not in specs:
+                checker.problem(f"{where}, field 'answers'", f"unknown question code '{code}'")
+        for tier in case["expect_tiers"]:
+            if tier not in tier_codes:
+                checker.problem(f"{where}, field 'expect_tiers'", f"unknown tier '{tier}'")
+        for level in case["expect_levels"]:
+            if level not in level_codes:
+                checker.problem(f"{where}, field 'expect_levels'", f"unknown level '{level}'")
+
+
+def _cross_check(data: SeedData, checker: _Checker, existing_kb: set[str],
+                 existing_sources: set[str]) -> None:
+    source_keys = {s["key"] for s in data.sources} | existing_sources
+    seen_keys: set[str] = set()
+    for source in data.sources:
+        if source["key"] in seen_keys:
+            checker.problem(source["_where"], f"duplicate key '{source['key']}'")
+        seen_keys.add(source["key"])
+        if source["certainty"] not in Source.Certainty.values:
+            checker.problem(f"{source['_where']}, field 'certainty'",
+                            "must be V (verified), S (secondary) or K (knowledge)")
+    root_codes = {r["code"] for r in data.kb["roots"]} | set(
+        NerveRoot.objects.values_list("code", flat=True)
+    )
+    slugs: dict[str, str] = {}
+    for kind, entries in data.kb.items():
+        for entry in entries:
+            where = entry["_where"]
+            if entry["slug"] in slugs:
+                checker.problem(f"{where}, field 'slug'",
+                                f"'{entry['slug']}' is already used by {slugs[entry['slug']]}")
+            slugs[entry["slug"]] = where
+            for key in entry["sources"]:
+                if key not in source_keys:
+                    checker.problem(f"{where}, field 'sources'", f"unknown source '{key}'")
+            for name in ("body", *KB_KINDS[kind].fields):
+                if not isinstance(entry.get(name), str):
+                    continue
+                for key in markdown.cited_keys(entry[name]):
+                    if key not in source_keys:
+                        checker.problem(f"{where}, field '{name}'", f"cites unknown source '{key}'")
+                    elif key not in entry["sources"]:
+                        checker.problem(f"{where}, field '{name}'",
+                                        f"cites '{key}', which is not in its sources list")
+            roots = entry.get("roots")
+            if isinstance(roots, dict | list):
+                for code in roots:
+                    if code not in root_codes:
+                        checker.problem(f"{where}, field 'roots'", f"unknown root '{code}'")
+            for name, allowed in (("category", Condition.Category.values),
+                                  ("tier", [c for c, _ in Treatment._meta.get_field("tier")
+                                            .choices]),
+                                  ("view", ["front", "back", "both"])):
+                if kind in {"conditions", "treatments", "regions"} and name in entry and \
+                        entry[name] not in allowed:
+                    checker.problem(f"{where}, field '{name}'",
+                                    f"'{entry[name]}' must be one of {', '.join(allowed)}")
+    known_slugs = set(slugs) | existing_kb
+    for pathway in data.pathways:
+        for item in (*pathway["questions"], *pathway["levels"]):
+            if item["kb"] and item["kb"] not in known_slugs:
+                checker.problem(f"{item['_where']}, field 'kb'",
+                                f"no knowledge-base entry with slug '{item['kb']}'")
+        for rule in pathway["rules"]:
+            for key in rule["sources"]:
+                if key not in source_keys:
+                    checker.problem(f"{rule['_where']}, field 'sources'", f"unknown source '{key}'")
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def _set_fields(obj: Any, values: dict[str, Any]) -> bool:
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+def _clean(entry: dict[str, Any], *drop: str) -> dict[str, Any]:
+    return {k: v for k, v in entry.items() if not k.startswith("_") and k not in drop}
+
+
+def load(seeds_dir: Path | str, *, report: Report | None = None) -> Report:
+    """Validate then write the seeds. Raises SeedError (and writes nothing) on any problem."""
+    report = report or Report()
+    data = read(Path(seeds_dir))
+    with transaction.atomic():
+        _write_sources(data, report)
+        _write_kb(data, report)
+        for pathway in data.pathways:
+            _write_pathway(pathway, report)
+    return report
+
+
+def _write_sources(data: SeedData, report: Report) -> None:
+    existing = {s.key: s for s in Source.objects.all()}
+    created = updated = 0
+    for entry in data.sources:
+        values = _clean(entry, "key")
+        source = existing.get(entry["key"])
+        if source is None:
+            Source.objects.create(key=entry["key"], **values)
+            created += 1
+        elif _set_fields(source, values):
+            source.save()
+            updated += 1
+    report.add(f"sources: {created} created, {updated} updated, "
+               f"{len(data.sources) - created - updated} unchanged")
+
+
+def _write_kb(data: SeedData, report: Report) -> None:
+    sources = {s.key: s for s in Source.objects.all()}
+    roots = {r.code: r for r in NerveRoot.objects.all()}
+    created = updated = unchanged = 0
+    # Roots first: other kinds link to them.
+    for kind in ("roots", *[k for k in KB_KINDS if k != "roots"]):
+        spec = KB_KINDS[kind]
+        model = spec.model
+        existing = {e.slug: e for e in model.objects.prefetch_related("sources")}
+        for entry in data.kb[kind]:
+            values = _clean(entry, "sources", *spec.relations)
+            obj = existing.get(entry["slug"])
+            if obj is None:
+                if Entry.objects.filter(slug=entry["slug"]).exists():
+                    raise SeedError([f"{entry['_where']}, field 'slug': '{entry['slug']}' is "
+                                     "already used by an entry of another kind"])
+                obj = model.objects.create(**values)
+                created += 1
+                changed = True
+            else:
+                changed = _set_fields(obj, values)
+                if changed:
+                    obj.save()
+            wanted_sources = {sources[k] for k in entry["sources"]}
+            if set(obj.sources.all()) != wanted_sources:
+                obj.sources.set(wanted_sources)
+                changed = True
+            if kind == "roots":
+                roots[obj.code] = obj
+            if "roots" in spec.relations:
+                changed |= _write_roots(obj, entry["roots"], roots)
+            if changed and entry["slug"] in existing:
+                updated += 1
+            elif not changed:
+                unchanged += 1
+    report.add(f"knowledge base: {created} created, {updated} updated, {unchanged} unchanged")
+
+
+def _write_roots(obj: Entry, wanted: Any, roots: dict[str, NerveRoot]) -> bool:
+    if isinstance(obj, Muscle):
+        current = {c.root.code: c.share for c in obj.contributions.select_related("root")}
+        if current == wanted:
+            return False
+        obj.contributions.all().delete()
+        RootContribution.objects.bulk_create(
+            RootContribution(muscle=obj, root=roots[code], share=share)
+            for code, share in wanted.items()
+        )
+        return True
+    current_codes = set(obj.roots.values_list("code", flat=True))
+    if current_codes == set(wanted):
+        return False
+    obj.roots.set([roots[code] for code in wanted])
+    return True
+
+
+def _write_pathway(meta: dict[str, Any], report: Report) -> None:
+    slug = meta["slug"]
+    latest = pm.Pathway.objects.for_slug(slug).order_by("-version").first()
+    wanted = canonical_pathway(meta)
+    if latest is not None and export_pathway(latest) == wanted:
+        report.add(f"pathway {slug}: unchanged (v{latest.version}, {latest.status})")
+        return
+    if latest is None:
+        pathway = _create_version(meta, version=1)
+        from pathway.publishing import publish
+
+        publish(pathway, user=None, note="loaded from the seed files")
+        report.add(f"pathway {slug}: v1 created from the seeds and published")
+    elif latest.status == pm.Pathway.Status.DRAFT:
+        latest.delete()
+        pathway = _create_version(meta, version=latest.version)
+        report.add(f"pathway {slug}: draft v{pathway.version} updated from the seeds "
+                   "(publish it in the admin after review)")
+    else:
+        pathway = _create_version(meta, version=latest.version + 1)
+        report.add(f"pathway {slug}: the seeds differ from v{latest.version} ({latest.status}); "
+                   f"loaded them as draft v{pathway.version}. Review and publish it in the admin.")
+
+
+def _create_version(meta: dict[str, Any], *, version: int) -> pm.Pathway:
+    entries = {e.slug: e for e in Entry.objects.all()}
+    sources = {s.key: s for s in Source.objects.all()}
+    pathway = pm.Pathway.objects.create(
+        version=version,
+        status=pm.Pathway.Status.DRAFT,
+        **_clean(meta, "steps", "tiers", "levels", "questions", "rules", "cases"),
+    )
+    steps = {}
+    for order, step in enumerate(meta["steps"], 1):
+        steps[step["code"]] = pm.Step.objects.create(pathway=pathway, order=order, **_clean(step))
+    for tier in meta["tiers"]:
+        pm.Tier.objects.create(pathway=pathway, **_clean(tier))
+    for order, level in enumerate(meta["levels"], 1):
+        pm.Level.objects.create(pathway=pathway, order=order, kb_entry=entries.get(level["kb"]),
+                                **_clean(level, "kb"))
+    questions = {}
+    for order, q in enumerate(meta["questions"], 1):
+        low, high = q["_range"] or (None, None)
+        question = pm.Question.objects.create(
+            pathway=pathway, step=steps[q["step"]], order=order, min_value=low, max_value=high,
+            kb_entry=entries.get(q["kb"]),
+            **_clean(q, "step", "range", "kb", "enable_when", "options"),
+        )
+        pm.Option.objects.bulk_create(
+            pm.Option(question=question, order=i, **_clean(o))
+            for i, o in enumerate(q["options"], 1)
+        )
+        questions[q["code"]] = (question, q["enable_when"])
+    for question, text in questions.values():
+        _create_criteria(text, enables=question)
+    for order, r in enumerate(meta["rules"], 1):
+        rule = pm.Rule.objects.create(pathway=pathway, order=order,
+                                      **_clean(r, "when", "sources"))
+        rule.sources.set(sources[k] for k in r["sources"])
+        _create_criteria(r["when"], rule=rule)
+    for order, case in enumerate(meta["cases"], 1):
+        pm.RegressionCase.objects.create(pathway=pathway, order=order, **_clean(case))
+    return pathway
+
+
+def _create_criteria(text: str, **owner: Any) -> None:
+    # Validated above against the seed data as a whole; the bulk write skips the per-row checks.
+    pm.Criterion.objects.bulk_create(
+        pm.Criterion(
+            group=group_number,
+            subject=criterion.subject,
+            op=criterion.op,
+            value=list(criterion.value) if isinstance(criterion.value, tuple) else criterion.value,
+            **owner,
+        )
+        for group_number, group in enumerate(conditions.parse_condition(text), 1)
+        for criterion in group
+    )
+
+
+# --- canonical form and export -----------------------------------------------------------------
+
+
+def canonical_pathway(meta: dict[str, Any]) -> dict[str, Any]:
+    """The comparable form of a pathway as read from seeds (no private keys, no order fields)."""
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if not k.startswith("_")}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    out = strip(meta)
+    for rule in out["rules"]:
+        rule["sources"] = sorted(rule["sources"])
+    for question in out["questions"]:
+        if question["type"] == "mrc":
+            question["range"] = None
+    return out
+
+
+def export_pathway(pathway: pm.Pathway) -> dict[str, Any]:
+    """A pathway version in the same canonical form as `canonical_pathway` of its seed."""
+    questions = list(
+        pathway.questions.select_related("step", "kb_entry").prefetch_related(
+            "options", "enable_when"
+        )
+    )
+    rules = list(pathway.rules.prefetch_related("criteria", "sources"))
+    return {
+        "slug": pathway.slug,
+        "title": pathway.title,
+        "intended_use": pathway.intended_use,
+        "population": pathway.population,
+        "exclusions": pathway.exclusions,
+        "review_by": pathway.review_by,
+        "default_tier": pathway.default_tier,
+        "change_note": pathway.change_note,
+        "steps": [{"code": s.code, "title": s.title, "intro": s.intro}
+                  for s in pathway.steps.all()],
+        "tiers": [{"code": t.code, "rank": t.rank, "title": t.title, "timeframe": t.timeframe,
+                   "clinician_summary": t.clinician_summary, "patient_summary": t.patient_summary,
+                   "review_interval_days": t.review_interval_days}
+                  for t in pathway.tiers.all()],
+        "levels": [{"code": lv.code, "title": lv.title,
+                    "kb": lv.kb_entry.slug if lv.kb_entry else "",
+                    "patient_explanation": lv.patient_explanation}
+                   for lv in pathway.levels.select_related("kb_entry")],
+        "localisation_threshold": pathway.localisation_threshold,
+        "localisation_margin": pathway.localisation_margin,
+        "questions": [
+            {
+                "code": q.code, "step": q.step.code, "type": q.type, "prompt": q.prompt,
+                "help": q.help, "required": q.required, "red_flag": q.red_flag,
+                "range": [q.min_value, q.max_value] if q.type == "number" else None,
+                "unit": q.unit, "kb": q.kb_entry.slug if q.kb_entry else "",
+                "enable_when": conditions.format_condition(pm.condition_of(q.enable_when.all())),
+                "options": [{"code": o.code, "label": o.label} for o in q.options.all()],
+            }
+            for q in questions
+        ],
+        "rules": [
+            {
+                "code": r.code, "title": r.title, "effect": r.effect, "target": r.target,
+                "weight": r.weight, "when": r.condition_text(), "rationale": r.rationale,
+                "action": r.action, "patient_line": r.patient_line,
+                "sources": sorted(s.key for s in r.sources.all()),
+            }
+            for r in rules
+        ],
+        "cases": [
+            {"code": c.code, "title": c.title, "note": c.note, "answers": c.answers,
+             "expect_tiers": c.expect_tiers, "expect_levels": c.expect_levels}
+            for c in pathway.cases.all()
+        ],
+    }
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value + "\n", style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+def _decimal_presenter(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
+    number = int(value) if value == value.to_integral_value() else float(value)
+    return dumper.represent_data(number)
+
+
+_Dumper.add_representer(str, _str_presenter)
+_Dumper.add_representer(Decimal, _decimal_presenter)
+
+
+def _dump(path: Path, content: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        yaml.dump(content, handle, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _drop_defaults(entry: dict[str, Any], spec: dict[str, F]) -> dict[str, Any]:
+    out = {}
+    for name, value in entry.items():
+        f = spec.get(name)
+        default = (f.default() if callable(f.default) else f.default) if f else None
+        if f and not f.required and value in (default, "", None, [], {}):
+            continue
+        out[name] = value
+    return out
+
+
+def export(target: Path | str, *, slugs: Iterable[str] | None = None) -> list[Path]:
+    """Write the database content to `target` in the seed layout. Returns the files written."""
+    target = Path(target)
+    written: list[Path] = []
+    sources = [
+        _drop_defaults({name: getattr(s, name) for name in SOURCE_FIELDS}, SOURCE_FIELDS)
+        for s in Source.objects.order_by("key")
+    ]
+    path = target / "kb" / "sources.yaml"
+    _dump(path, {"sources": sources})
+    written.append(path)
+    for kind, spec in KB_KINDS.items():
+        entries = []
+        for obj in spec.model.objects.order_by("slug").prefetch_related("sources"):
+            entry: dict[str, Any] = {}
+            for name in ENTRY_FIELDS | spec.fields:
+                if name == "sources":
+                    entry[name] = sorted(s.key for s in obj.sources.all())
+                elif name == "roots" and isinstance(obj, Muscle):
+                    entry[name] = {c.root.code: c.share for c in
+                                   obj.contributions.select_related("root")}
+                elif name == "roots":
+                    entry[name] = sorted(obj.roots.values_list("code", flat=True))
+                else:
+                    entry[name] = getattr(obj, name)
+            entries.append(_drop_defaults(entry, ENTRY_FIELDS | spec.fields))
+        path = target / "kb" / f"{kind}.yaml"
+        _dump(path, {kind: entries})
+        written.append(path)
+    chosen = set(slugs) if slugs else set(pm.Pathway.objects.values_list("slug", flat=True))
+    for slug in sorted(chosen):
+        versions = pm.Pathway.objects.for_slug(slug)
+        pathway = versions.published().first() or versions.order_by("-version").first()
+        if pathway is None:
+            continue
+        written.extend(_export_pathway_files(pathway, target / "pathways" / slug))
+    return written
+
+
+def _export_pathway_files(pathway: pm.Pathway, directory: Path) -> list[Path]:
+    data = export_pathway(pathway)
+    meta = {
+        "slug": data["slug"], "title": data["title"], "intended_use": data["intended_use"],
+        "population": data["population"], "exclusions": data["exclusions"],
+        "review_by": data["review_by"], "default_tier": data["default_tier"],
+        "localisation": {"threshold": data["localisation_threshold"],
+                         "margin": data["localisation_margin"]},
+    }
+    if data["change_note"]:
+        meta["change_note"] = data["change_note"]
+    meta["steps"] = [_drop_defaults(s, STEP_FIELDS) for s in data["steps"]]
+    meta["tiers"] = data["tiers"]
+    meta["levels"] = [_drop_defaults(lv, LEVEL_FIELDS) for lv in data["levels"]]
+    files = {
+        "pathway.yaml": meta,
+        "questions.yaml": {"questions": [
+            _drop_defaults({k: v for k, v in q.items() if not (k == "range" and v is None)},
+                           QUESTION_FIELDS) for q in data["questions"]]},
+        "rules.yaml": {"rules": [_drop_defaults(r, RULE_FIELDS) for r in data["rules"]]},
+        "cases.yaml": {"cases": [_drop_defaults(c, CASE_FIELDS) for c in data["cases"]]},
+    }
+    written = []
+    for filename, content in files.items():
+        path = directory / filename
+        _dump(path, content)
+        written.append(path)
+    return written
+

@@ -1,0 +1,243 @@
+"""The seed loader and exporter, on small seed directories the tests write themselves."""
+
+import copy
+import textwrap
+
+import pytest
+import yaml
+
+from kb.models import Entry, Muscle, Source
+from pathway import models as pm
+from pathway import seeding
+
+KB = {
+    "sources": [{"key": "src-a", "citation": "Source A (2020)", "year": 2020}],
+    "roots": [{"slug": "l5-root", "title": "L5 root", "summary": "The L5 root.",
+               "review_by": "2030-01-01", "sources": ["src-a"], "code": "L5",
+               "exit_foramen": "L5-S1", "compressed_by": "An L4-5 disc [@src-a].",
+               "dermatome": "Lateral calf."}],
+    "muscles": [{"slug": "ehl", "title": "EHL", "summary": "Big toe extensor.",
+                 "review_by": "2030-01-01", "sources": ["src-a"], "action": "Toe extension",
+                 "peripheral_nerve": "Deep peroneal", "roots": {"L5": "main"},
+                 "body": "It is **L5** [@src-a]."}],
+}
+PATHWAY = {
+    "slug": "mini",
+    "title": "Mini pathway",
+    "intended_use": "Testing the loader.",
+    "population": "Adults.",
+    "exclusions": "Children.",
+    "review_by": "2030-01-01",
+    "default_tier": "conservative",
+    "localisation": {"threshold": 2, "margin": 1},
+    "steps": [{"code": "history", "title": "History"}],
+    "tiers": [
+        {"code": "urgent", "rank": 1, "title": "Urgent", "timeframe": "Today",
+         "clinician_summary": "Refer.", "patient_summary": "See someone today.",
+         "review_interval_days": 1},
+        {"code": "conservative", "rank": 2, "title": "Conservative", "timeframe": "Weeks",
+         "clinician_summary": "Advise.", "patient_summary": "Keep active.",
+         "review_interval_days": 21},
+    ],
+    "levels": [{"code": "L5", "title": "L5", "kb": "l5-root", "patient_explanation": "A nerve."},
+               {"code": "indeterminate", "title": "None", "patient_explanation": "Unclear."}],
+}
+QUESTIONS = {"questions": [
+    {"code": "power", "step": "history", "type": "mrc", "prompt": "Power?", "kb": "ehl"},
+    {"code": "sure", "step": "history", "type": "tri", "prompt": "Sure?", "red_flag": True,
+     "options": [{"code": "yes", "label": "Yes"}, {"code": "no", "label": "No"},
+                 {"code": "not_assessed", "label": "Not assessed"}]},
+    {"code": "why", "step": "history", "type": "choice", "prompt": "Why?",
+     "enable_when": "sure = yes", "options": [{"code": "a", "label": "A"}]},
+]}
+RULES = {"rules": [
+    {"code": "weak", "title": "Weak", "effect": "tier", "target": "urgent",
+     "when": "(power <= 3 or sure = yes) and level != indeterminate", "rationale": "Because.",
+     "sources": ["src-a"]},
+    {"code": "l5_weak", "title": "L5", "effect": "score", "target": "L5", "weight": 1.5,
+     "when": "power <= 4", "rationale": "EHL is L5."},
+]}
+CASES = {"cases": [{"code": "C1", "title": "A case", "answers": {"power": 2, "sure": "no"},
+                    "expect_tiers": ["urgent"], "expect_levels": ["L5"]}]}
+
+
+def write_seeds(root, *, kb=None, pathway=None, questions=None, rules=None, cases=None):
+    seeds = root / "seeds"
+    (seeds / "kb").mkdir(parents=True)
+    directory = seeds / "pathways" / "mini"
+    directory.mkdir(parents=True)
+    for kind, entries in (kb or KB).items():
+        (seeds / "kb" / f"{kind}.yaml").write_text(yaml.safe_dump({kind: entries}))
+    for name, content in (("pathway", pathway or PATHWAY), ("questions", questions or QUESTIONS),
+                          ("rules", rules or RULES), ("cases", cases or CASES)):
+        (directory / f"{name}.yaml").write_text(yaml.safe_dump(content))
+    return seeds
+
+
+def counts():
+    return (Source.objects.count(), Entry.objects.count(), pm.Pathway.objects.count(),
+            pm.Question.objects.count(), pm.Rule.objects.count(), pm.Criterion.objects.count())
+
+
+@pytest.fixture
+def seeds(tmp_path):
+    return write_seeds(tmp_path)
+
+
+def test_it_loads_everything_and_publishes_the_first_version(db, seeds):
+    report = seeding.load(seeds)
+    pathway = pm.Pathway.objects.get(slug="mini")
+    assert pathway.status == "published" and pathway.version == 1
+    assert pathway.rules.get(code="weak").condition_text() == (
+        "(power <= 3 or sure = yes) and level != indeterminate")
+    assert pathway.questions.get(code="why").enable_when.get().subject == "sure"
+    assert Muscle.objects.get(slug="ehl").contributions.get().root.code == "L5"
+    assert pathway.cases.get().answers == {"power": 2, "sure": "no"}
+    assert any("v1 created from the seeds and published" in line for line in report.lines)
+
+
+def test_loading_twice_changes_nothing(db, seeds):
+    seeding.load(seeds)
+    before = [(e.slug, e.updated_at) for e in Entry.objects.order_by("slug")]
+    exported = seeding.export_pathway(pm.Pathway.objects.get())
+    report = seeding.load(seeds)
+    assert [(e.slug, e.updated_at) for e in Entry.objects.order_by("slug")] == before
+    assert pm.Pathway.objects.count() == 1
+    assert seeding.export_pathway(pm.Pathway.objects.get()) == exported
+    assert "knowledge base: 0 created, 0 updated, 2 unchanged" in report.lines
+    assert "pathway mini: unchanged (v1, published)" in report.lines
+
+
+def test_a_changed_pathway_becomes_a_new_draft_and_the_published_one_is_untouched(
+        db, tmp_path, seeds):
+    seeding.load(seeds)
+    rules = copy.deepcopy(RULES)
+    rules["rules"][0]["when"] = "power <= 2"
+    changed = write_seeds(tmp_path / "changed", rules=rules)
+    report = seeding.load(changed)
+    v1, v2 = pm.Pathway.objects.order_by("version")
+    assert (v1.status, v2.status) == ("published", "draft")
+    assert v1.rules.get(code="weak").condition_text().startswith("(power <= 3")
+    assert v2.rules.get(code="weak").condition_text() == "power <= 2"
+    assert any("loaded them as draft v2" in line for line in report.lines)
+    # Loading the same change again updates that draft in place, not a third version.
+    seeding.load(changed)
+    assert pm.Pathway.objects.count() == 2
+
+
+def test_an_edited_kb_entry_is_updated_in_place(db, tmp_path, seeds):
+    seeding.load(seeds)
+    kb = copy.deepcopy(KB)
+    kb["muscles"][0]["summary"] = "Lifts the big toe."
+    seeding.load(write_seeds(tmp_path / "changed", kb=kb))
+    assert Muscle.objects.get(slug="ehl").summary == "Lifts the big toe."
+    assert Entry.objects.count() == 2
+
+
+def test_export_then_load_is_a_lossless_round_trip(db, tmp_path, seeds):
+    seeding.load(seeds)
+    original = seeding.read(seeds)
+    out = tmp_path / "exported"
+    seeding.export(out)
+    exported = seeding.read(out)
+    assert seeding.canonical_pathway(exported.pathways[0]) == seeding.canonical_pathway(
+        original.pathways[0])
+    strip = lambda entries: [{k: v for k, v in e.items() if k != "_where"}  # noqa: E731
+                             for e in entries]
+    for kind in seeding.KB_KINDS:
+        assert strip(exported.kb[kind]) == strip(original.kb[kind]), kind
+    assert strip(exported.sources) == strip(original.sources)
+    report = seeding.load(out)
+    assert "pathway mini: unchanged (v1, published)" in report.lines
+
+
+def problems_for(tmp_path, **changes):
+    with pytest.raises(seeding.SeedError) as caught:
+        seeding.load(write_seeds(tmp_path, **changes))
+    return "\n".join(caught.value.problems)
+
+
+def test_an_unknown_question_in_a_rule_is_reported_with_file_entry_and_field(db, tmp_path):
+    rules = copy.deepcopy(RULES)
+    rules["rules"][0]["when"] = "powr <= 3"
+    message = problems_for(tmp_path, rules=rules)
+    assert ("seeds/pathways/mini/rules.yaml: rule 'weak', field 'when': 'powr' is not a "
+            "question code") in message
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        ("sure = maybe", "'maybe' is not a option of sure"),
+        ("power <= three", "must be a whole number"),
+        ("power <= 9", "outside the range of power"),
+        ("sure contains yes", "does not fit sure (tri)"),
+        ("level = L7", "'L7' is not a level"),
+        ("power <=", "needs a value"),
+    ],
+)
+def test_bad_criteria_are_reported(db, tmp_path, when, expected):
+    rules = copy.deepcopy(RULES)
+    rules["rules"][0]["when"] = when
+    assert expected in problems_for(tmp_path, rules=rules)
+
+
+def test_malformed_yaml_names_the_file_and_line_and_changes_nothing(db, tmp_path, seeds):
+    seeding.load(seeds)
+    before = counts()
+    broken = write_seeds(tmp_path / "broken")
+    (broken / "pathways" / "mini" / "rules.yaml").write_text(
+        textwrap.dedent("""\
+        rules:
+          - code: weak
+            title: [unclosed
+        """))
+    with pytest.raises(seeding.SeedError) as caught:
+        seeding.load(broken)
+    assert "seeds/pathways/mini/rules.yaml, line" in caught.value.problems[0]
+    assert "not valid YAML" in caught.value.problems[0]
+    assert counts() == before
+
+
+def test_every_problem_is_reported_at_once_and_nothing_is_written(db, tmp_path):
+    kb = copy.deepcopy(KB)
+    kb["muscles"][0]["roots"] = {"L7": "main"}
+    kb["muscles"][0]["colour"] = "red"
+    kb["roots"][0]["body"] = "Cites [@nowhere]."
+    questions = copy.deepcopy(QUESTIONS)
+    questions["questions"][0]["kb"] = "missing-entry"
+    message = problems_for(tmp_path, kb=kb, questions=questions)
+    assert "muscles entry 'ehl', field 'roots': unknown root 'L7'" in message
+    assert "muscles entry 'ehl', field 'colour': unknown field" in message
+    assert "roots entry 'l5-root', field 'body': cites unknown source 'nowhere'" in message
+    assert "question 'power', field 'kb': no knowledge-base entry with slug 'missing-entry'" in (
+        message)
+    assert counts() == (0, 0, 0, 0, 0, 0)
+
+
+def test_unquoted_yes_is_caught(db, tmp_path):
+    questions = copy.deepcopy(QUESTIONS)
+    questions["questions"][1]["options"][0]["code"] = True
+    assert "put yes, no, on or off in quotes" in problems_for(tmp_path, questions=questions)
+
+
+def test_an_enable_when_cannot_use_the_level_or_itself(db, tmp_path):
+    questions = copy.deepcopy(QUESTIONS)
+    questions["questions"][2]["enable_when"] = "level = L5 and why = a"
+    message = problems_for(tmp_path, questions=questions)
+    assert "an enable-when cannot depend on the level" in message
+    assert "a question cannot enable itself" in message
+
+
+def test_a_case_naming_an_unknown_code_is_reported(db, tmp_path):
+    cases = copy.deepcopy(CASES)
+    cases["cases"][0]["answers"]["nonsense"] = 1
+    cases["cases"][0]["expect_tiers"] = ["soon"]
+    message = problems_for(tmp_path, cases=cases)
+    assert "case 'C1', field 'answers': unknown question code 'nonsense'" in message
+    assert "case 'C1', field 'expect_tiers': unknown tier 'soon'" in message
+
+
+def test_a_missing_directory_is_reported(db, tmp_path):
+    with pytest.raises(seeding.SeedError, match="no such directory"):
+        seeding.load(tmp_path / "nowhere")
