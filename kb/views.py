@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -14,9 +15,10 @@ def index(request):
     if query:
         entries = entries.search(query)
     groups = []
-    for kind, label in Entry.Kind.choices:
+    for kind, _ in Entry.Kind.choices:
         items = [e for e in entries if e.kind == kind]
         if items:
+            label = apps.get_model("kb", kind)._meta.verbose_name_plural.capitalize()
             groups.append({"kind": kind, "label": label, "entries": items})
     return TemplateResponse(
         request,

@@ -24,7 +24,7 @@ def test_the_index_lists_entries_grouped_by_kind(client, l5):
     response = client.get(reverse("kb:index"))
     assert response.status_code == 200
     labels = [group["label"] for group in response.context_data["groups"]]
-    assert labels == ["Nerve root", "Muscle", "Sensory region", "Reflex", "Clinical test"]
+    assert labels == ["Nerve roots", "Muscles", "Sensory regions", "Reflexes", "Clinical tests"]
     assert "Extensor hallucis longus" in response.text
 
 

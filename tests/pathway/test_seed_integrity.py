@@ -134,3 +134,17 @@ def test_the_medicines_advice_follows_nice_ng59_2020():
     for term in ("gabapentin", "pregabalin", "benzodiazepine", "opioid"):
         assert term in text, term
     assert "nice-ng59-medicines-2020" in {s.key for s in medicines.sources.all()}
+
+
+def test_the_shipped_seeds_survive_an_export_and_reload_unchanged(tmp_path, pathway):
+    from django.conf import settings
+
+    from pathway import seeding
+
+    seeding.export(tmp_path)
+    original, exported = seeding.read(settings.SEEDS_DIR), seeding.read(tmp_path)
+    assert seeding.canonical_pathway(exported.pathways[0]) == seeding.canonical_pathway(
+        original.pathways[0])
+    report = seeding.load(tmp_path)
+    assert any(line.startswith("knowledge base: 0 created, 0 updated,") for line in report.lines)
+    assert "pathway lumbar-radicular: unchanged (v1, published)" in report.lines
