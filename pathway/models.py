@@ -61,6 +61,11 @@ class Pathway(models.Model):
         help_text="How far the top level must lead the next; otherwise 'indeterminate'.",
     )
     change_note = models.TextField(blank=True, help_text="What changed in this version, and why.")
+    revision = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Bumped on every change to this version's content; keys the snapshot cache.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
@@ -79,6 +84,17 @@ class Pathway(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} v{self.version} ({self.get_status_display().lower()})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.revision += 1
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "revision"}
+        super().save(*args, **kwargs)
+
+    def touch(self) -> None:
+        """Record that this version's content changed (invalidates cached snapshots)."""
+        Pathway.objects.filter(pk=self.pk).update(revision=models.F("revision") + 1)
+        self.refresh_from_db(fields=["revision"])
 
     def clean(self) -> None:
         super().clean()

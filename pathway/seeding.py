@@ -374,6 +374,16 @@ def read(seeds_dir: Path, *, existing_kb_slugs: Iterable[str] = (),
     return data
 
 
+def read_pathway(directory: Path | str) -> dict[str, Any]:
+    """Read and check one pathway directory on its own (no kb cross-checks, no database)."""
+    directory = Path(directory)
+    checker = _Checker()
+    meta = _read_pathway(directory, checker, directory.parent.parent)
+    if checker.problems or meta is None:
+        raise SeedError(checker.problems or [f"{directory}: cannot read the pathway"])
+    return meta
+
+
 def _read_pathway(directory: Path, checker: _Checker, seeds_dir: Path) -> dict[str, Any] | None:
     files: dict[str, Any] = {}
     for filename in PATHWAY_FILES:
@@ -795,6 +805,7 @@ def _create_version(meta: dict[str, Any], *, version: int) -> pm.Pathway:
         _create_criteria(r["when"], rule=rule)
     for order, case in enumerate(meta["cases"], 1):
         pm.RegressionCase.objects.create(pathway=pathway, order=order, **_clean(case))
+    pathway.touch()  # the bulk writes above send no signals
     return pathway
 
 

@@ -8,7 +8,7 @@ seed files and the admin, type checks against what the subject is, and evaluatio
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -246,57 +246,89 @@ def check_criterion(criterion: Criterion, spec: SubjectSpec | None) -> list[str]
 
 # --- evaluation --------------------------------------------------------------------------------
 
+_MISSING = object()
 
-def criterion_holds(criterion: Criterion, facts: Mapping[str, Any]) -> bool:
-    """True if the criterion holds. A criterion on a missing fact is false, except `unanswered`."""
-    op = criterion.op
-    present = criterion.subject in facts
+Predicate = Callable[[Mapping[str, Any]], bool]
+# A condition compiled once for fast evaluation: groups of (criterion, predicate) pairs.
+Compiled = tuple[tuple[tuple[Criterion, Predicate], ...], ...]
+
+
+def compile_criterion(criterion: Criterion) -> Predicate:
+    """A function of the facts that is true when the criterion holds.
+
+    A criterion on a missing fact is false, except `unanswered`. Each op gets its own small
+    closure: this is the engine's innermost loop.
+    """
+    subject, op, value = criterion.subject, criterion.op, criterion.value
+    missing = _MISSING
     if op == "unanswered":
-        return not present
+        return lambda facts: subject not in facts
     if op == "answered":
-        return present
-    if not present:
-        return False
-    actual = facts[criterion.subject]
-    expected = criterion.value
+        return lambda facts: subject in facts
     if op == "eq":
-        return actual == expected
+        return lambda facts: facts.get(subject, missing) == value
     if op == "ne":
-        return actual != expected
+        return lambda facts: (x := facts.get(subject, missing)) is not missing and x != value
     if op == "in":
-        return actual in expected  # type: ignore[operator]
+        members = frozenset(value)  # type: ignore[arg-type]
+        return lambda facts: facts.get(subject, missing) in members
     if op == "not_in":
-        return actual not in expected  # type: ignore[operator]
-    if op == "contains":
-        return expected in actual
-    if op == "not_contains":
-        return expected not in actual
+        members = frozenset(value)  # type: ignore[arg-type]
+        return lambda facts: (x := facts.get(subject, missing)) is not missing and (
+            x not in members)
     if op == "lt":
-        return actual < expected
+        return lambda facts: (x := facts.get(subject, missing)) is not missing and x < value
     if op == "lte":
-        return actual <= expected
+        return lambda facts: (x := facts.get(subject, missing)) is not missing and x <= value
     if op == "gt":
-        return actual > expected
+        return lambda facts: (x := facts.get(subject, missing)) is not missing and x > value
     if op == "gte":
-        return actual >= expected
+        return lambda facts: (x := facts.get(subject, missing)) is not missing and x >= value
+    if op == "contains":
+        return lambda facts: value in facts.get(subject, ())
+    if op == "not_contains":
+        return lambda facts: (x := facts.get(subject, missing)) is not missing and (
+            value not in x)
     raise ValueError(f"unknown op {op!r}")
 
 
-def true_criteria(condition: Condition, facts: Mapping[str, Any]) -> list[Criterion] | None:
+def compile_condition(condition: Condition) -> Compiled:
+    return tuple(tuple((c, compile_criterion(c)) for c in group) for group in condition)
+
+
+def criterion_holds(criterion: Criterion, facts: Mapping[str, Any]) -> bool:
+    return compile_criterion(criterion)(facts)
+
+
+def holds(compiled: Compiled, facts: Mapping[str, Any]) -> bool:
+    """True if every group has a true criterion (short-circuits)."""
+    for group in compiled:
+        for _, check in group:
+            if check(facts):
+                break
+        else:
+            return False
+    return True
+
+
+def hits(compiled: Compiled, facts: Mapping[str, Any]) -> list[Criterion] | None:
     """The criteria that made the condition true, or None if it is false.
 
-    Every group must have at least one true criterion; all true criteria are returned (not only
-    the first of each group) so an explanation names every answer that supports it.
+    Every group must have a true criterion; all true criteria are returned (not only the first
+    of each group), so an explanation names every answer that supports it.
     """
-    because: list[Criterion] = []
-    for group in condition:
-        hits = [c for c in group if criterion_holds(c, facts)]
-        if not hits:
-            return None
-        for hit in hits:
-            if hit not in because:
-                because.append(hit)
-    return because
+    if not holds(compiled, facts):
+        return None
+    found: dict[Criterion, None] = {}  # ordered and de-duplicated
+    for group in compiled:
+        for criterion, check in group:
+            if check(facts):
+                found[criterion] = None
+    return list(found)
+
+
+def true_criteria(condition: Condition, facts: Mapping[str, Any]) -> list[Criterion] | None:
+    return hits(compile_condition(condition), facts)
 
 
 def subjects(condition: Iterable[Iterable[Criterion]]) -> set[str]:

@@ -1,0 +1,134 @@
+"""The content snapshot the engine evaluates: frozen dataclasses, no Django.
+
+`pathway.snapshot` builds one from the database for a pathway version; tests build them by hand.
+Display fields (prompts, rationales, tier wording) ride along so pages can render a result
+without going back to the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pathway.engine.conditions import Compiled, Condition, compile_condition
+
+QUESTION_TYPES = ("number", "mrc", "choice", "multi", "tri")
+NOTHING = "none"  # the option code of a multi question that means "nothing present"
+NOT_ASSESSED = "not_assessed"
+INDETERMINATE = "indeterminate"
+
+
+@dataclass(frozen=True, slots=True)
+class OptionSpec:
+    code: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepSpec:
+    code: str
+    title: str
+    intro: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionSpec:
+    code: str
+    step: str
+    type: str
+    prompt: str = ""
+    help: str = ""
+    required: bool = False
+    red_flag: bool = False
+    minimum: int | None = None
+    maximum: int | None = None
+    unit: str = ""
+    kb_slug: str = ""
+    options: tuple[OptionSpec, ...] = ()
+    enable_when: Condition = ()
+    option_codes: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    option_set: frozenset[str] = field(init=False, repr=False, compare=False)
+    enable_check: Compiled = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        put = object.__setattr__
+        put(self, "option_codes", tuple(option.code for option in self.options))
+        put(self, "option_set", frozenset(self.option_codes))
+        put(self, "enable_check", compile_condition(self.enable_when))
+
+    def label_for(self, code: str) -> str:
+        for option in self.options:
+            if option.code == code:
+                return option.label
+        return code
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    code: str
+    effect: str  # "tier" | "score"
+    target: str  # a tier code or a level code
+    condition: Condition
+    weight: float = 0.0
+    title: str = ""
+    rationale: str = ""
+    action: str = ""
+    patient_line: str = ""
+    sources: tuple[str, ...] = ()
+    check: Compiled = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "check", compile_condition(self.condition))
+
+
+@dataclass(frozen=True, slots=True)
+class TierSpec:
+    code: str
+    rank: int  # 1 is the most urgent
+    title: str = ""
+    timeframe: str = ""
+    clinician_summary: str = ""
+    patient_summary: str = ""
+    review_interval_days: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LevelSpec:
+    code: str
+    title: str = ""
+    kb_slug: str = ""
+    patient_explanation: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One pathway version's content, as the engine needs it."""
+
+    pathway: str
+    version: int
+    steps: tuple[StepSpec, ...]
+    questions: tuple[QuestionSpec, ...]
+    rules: tuple[RuleSpec, ...]
+    tiers: tuple[TierSpec, ...]
+    levels: tuple[LevelSpec, ...]
+    default_tier: str = "conservative"
+    threshold: float = 2.0
+    margin: float = 1.0
+    question_by_code: dict[str, QuestionSpec] = field(init=False, repr=False, compare=False)
+    tier_by_code: dict[str, TierSpec] = field(init=False, repr=False, compare=False)
+    level_by_code: dict[str, LevelSpec] = field(init=False, repr=False, compare=False)
+    score_rules: tuple[RuleSpec, ...] = field(init=False, repr=False, compare=False)
+    tier_rules: tuple[RuleSpec, ...] = field(init=False, repr=False, compare=False)
+    gated: tuple[QuestionSpec, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Lookups computed once per snapshot; the engine runs many evaluations against it.
+        put = object.__setattr__
+        put(self, "question_by_code", {q.code: q for q in self.questions})
+        put(self, "tier_by_code", {t.code: t for t in self.tiers})
+        put(self, "level_by_code", {lv.code: lv for lv in self.levels})
+        put(self, "score_rules", tuple(r for r in self.rules if r.effect == "score"))
+        put(self, "tier_rules", tuple(r for r in self.rules if r.effect == "tier"))
+        put(self, "gated", tuple(q for q in self.questions if q.enable_when))
+
+    def steps_with_questions(self) -> list[tuple[StepSpec, list[QuestionSpec]]]:
+        return [(step, [q for q in self.questions if q.step == step.code]) for step in self.steps]

@@ -1,0 +1,78 @@
+"""`manage.py assess FILE.json` (design.md section 5): evaluate answers, print JSON results."""
+
+import json
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from pathway.engine import AnswerError, evaluate
+from pathway.models import Pathway
+from pathway.snapshot import snapshot_for
+
+
+def fail(message: str) -> CommandError:
+    # Exit status 2, one line on stderr, nothing on stdout.
+    return CommandError(" ".join(message.split()), returncode=2)
+
+
+class Command(BaseCommand):
+    help = (
+        "Evaluate answers against the published pathway and print the results as JSON. "
+        "Input: {\"answers\": {...}} or a list of such objects (each may carry an \"id\"). "
+        "Bad input exits with status 2 and one line on stderr."
+    )
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        # The contract's --version N (a pathway version) replaces Django's --version flag.
+        return super().create_parser(prog_name, subcommand, conflict_handler="resolve", **kwargs)
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="A JSON file, or - to read standard input.")
+        parser.add_argument("--pathway", default=None,
+                            help="Pathway slug (default: the default pathway).")
+        parser.add_argument("--version", type=int, default=None, dest="pathway_version",
+                            help="Evaluate against this version (default: the published one).")
+
+    def handle(self, *args, file, pathway=None, pathway_version=None, **options):
+        snapshot = snapshot_for(self.pathway(pathway or settings.PATHWAY_DEFAULT_SLUG,
+                                             pathway_version))
+        document = self.read(file)
+        items = document if isinstance(document, list) else [document]
+        results = []
+        for index, item in enumerate(items, 1):
+            where = f"item {index}" if isinstance(document, list) else "input"
+            if not isinstance(item, dict):
+                raise fail(f"{where}: expected an object with \"answers\", found "
+                           f"{type(item).__name__}")
+            if "id" in item:
+                where = f"{where} (id {item['id']!r})"
+            if "answers" not in item:
+                raise fail(f"{where}: missing \"answers\"")
+            try:
+                result = evaluate(snapshot, item["answers"])
+            except AnswerError as exc:
+                raise fail(f"{where}: {exc}") from None
+            results.append({"id": item.get("id"), **result.to_dict()})
+        output = results if isinstance(document, list) else results[0]
+        self.stdout.write(json.dumps(output, indent=2))
+
+    def pathway(self, slug: str, version: int | None) -> Pathway:
+        versions = Pathway.objects.for_slug(slug)
+        found = (versions.filter(version=version) if version is not None
+                 else versions.published()).first()
+        if found is None:
+            what = f"version {version}" if version is not None else "published version"
+            raise fail(f"pathway {slug!r} has no {what}")
+        return found
+
+    def read(self, file: str):
+        try:
+            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise fail(f"cannot read {file}: {exc}") from None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise fail(f"{file} is not valid JSON: {exc}") from None

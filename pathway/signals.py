@@ -1,0 +1,50 @@
+"""Any change to a version's content bumps its revision, so cached snapshots are rebuilt.
+
+The revision lives in the database, so every process (every app server) sees the change on
+its next read of the pathway row, which each request makes anyway.
+"""
+
+from django.db.models import F, Q
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from kb.models import Entry
+from pathway import models as pm
+
+
+def bump(pathway_ids) -> None:
+    pm.Pathway.objects.filter(pk__in=[pk for pk in pathway_ids if pk]).update(
+        revision=F("revision") + 1
+    )
+
+
+def pathway_of(instance) -> int | None:
+    if isinstance(instance, pm.Option):
+        return pm.Question.objects.filter(pk=instance.question_id).values_list(
+            "pathway_id", flat=True).first()
+    if isinstance(instance, pm.Criterion):
+        owner = pm.Rule if instance.rule_id else pm.Question
+        owner_id = instance.rule_id or instance.enables_id
+        return owner.objects.filter(pk=owner_id).values_list("pathway_id", flat=True).first()
+    return getattr(instance, "pathway_id", None)
+
+
+CONTENT = (pm.Step, pm.Question, pm.Option, pm.Tier, pm.Level, pm.Rule, pm.Criterion)
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def content_changed(sender, instance, **kwargs):
+    if sender in CONTENT:
+        bump([pathway_of(instance)])
+    elif issubclass(sender, Entry):
+        # A kb entry's slug is part of the snapshot (links from questions and levels).
+        bump(pm.Pathway.objects.filter(
+            Q(questions__kb_entry_id=instance.pk) | Q(levels__kb_entry_id=instance.pk)
+        ).values_list("pk", flat=True).distinct())
+
+
+@receiver(m2m_changed, sender=pm.Rule.sources.through)
+def rule_sources_changed(sender, instance, action, **kwargs):
+    if action.startswith("post_") and isinstance(instance, pm.Rule):
+        bump([instance.pathway_id])

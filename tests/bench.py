@@ -1,0 +1,127 @@
+"""`make bench`: timings that are printed, never asserted (a slow machine must not fail a test).
+
+Run with `.venv/bin/python -m tests.bench`. Each figure is the median time per call over many
+batches, with the 10th-90th percentile spread, so noise from the machine shows as spread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pathway.settings")
+django.setup()
+
+import yaml  # noqa: E402
+
+from pathway import seeding  # noqa: E402
+from pathway.engine import evaluate  # noqa: E402
+from pathway.engine.conditions import Criterion  # noqa: E402
+from pathway.engine.model import Snapshot  # noqa: E402
+from pathway.snapshot import from_seed  # noqa: E402
+
+SEEDED = Path(__file__).resolve().parent.parent / "seeds" / "pathways" / "lumbar-radicular"
+
+
+def measure(call: Callable[[], object], *, batches: int = 60, per_batch: int = 20) -> list[float]:
+    """Seconds per call, one figure per batch."""
+    call()  # warm up
+    figures = []
+    for _ in range(batches):
+        start = time.perf_counter()
+        for _ in range(per_batch):
+            call()
+        figures.append((time.perf_counter() - start) / per_batch)
+    return figures
+
+
+def describe(figures: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(figures)
+    low = ordered[len(ordered) // 10]
+    high = ordered[(len(ordered) * 9) // 10]
+    return statistics.median(ordered), low, high
+
+
+def row(label: str, figures: list[float], unit: str = "us") -> float:
+    scale = {"us": 1e6, "ms": 1e3}[unit]
+    median, low, high = describe(figures)
+    print(f"  {label:<52} median {median * scale:9.1f} {unit}   "
+          f"(p10 {low * scale:.1f} - p90 {high * scale:.1f})")
+    return median
+
+
+def scaled(snapshot: Snapshot, copies: int) -> Snapshot:
+    """The pathway repeated `copies` times: every question and rule copied under new codes."""
+
+    def rename(code: str, i: int) -> str:
+        return code if i == 0 or code == "level" else f"{code}__{i}"
+
+    questions, rules = [], []
+    for i in range(copies):
+        for q in snapshot.questions:
+            questions.append(dataclasses.replace(
+                q, code=rename(q.code, i),
+                enable_when=tuple(tuple(Criterion(rename(c.subject, i), c.op, c.value)
+                                        for c in group) for group in q.enable_when)))
+        for r in snapshot.rules:
+            rules.append(dataclasses.replace(
+                r, code=rename(r.code, i),
+                condition=tuple(tuple(Criterion(rename(c.subject, i), c.op, c.value)
+                                      for c in group) for group in r.condition)))
+    return dataclasses.replace(snapshot, questions=tuple(questions), rules=tuple(rules))
+
+
+def scaled_answers(answers: dict, copies: int) -> dict:
+    out = {}
+    for i in range(copies):
+        for code, value in answers.items():
+            out[code if i == 0 else f"{code}__{i}"] = value
+    return out
+
+
+def engine() -> None:
+    snapshot = from_seed(seeding.read_pathway(SEEDED))
+    with (SEEDED / "cases.yaml").open() as handle:
+        cases = [c["answers"] for c in yaml.safe_load(handle)["cases"]]
+    print(f"Engine: seeded pathway ({len(snapshot.questions)} questions, "
+          f"{len(snapshot.rules)} rules), {len(cases)} regression cases")
+    state = {"i": 0}
+
+    def next_case() -> dict:
+        state["i"] = (state["i"] + 1) % len(cases)
+        return cases[state["i"]]
+
+    row("evaluate (validate, enable-when, localise, dispose)",
+        measure(lambda: evaluate(snapshot, next_case(), what_would_change=False)))
+    row("evaluate with what-would-change", measure(lambda: evaluate(snapshot, next_case()),
+                                                   batches=30, per_batch=5), unit="ms")
+    print("\nGrowth: the same pathway repeated N times (evaluate, no what-would-change)")
+    base = None
+    for copies in (1, 5, 10, 20):
+        big = scaled(snapshot, copies)
+        answers = [scaled_answers(case, copies) for case in cases]
+        index = {"i": 0}
+
+        def one(big=big, answers=answers, index=index) -> None:
+            index["i"] = (index["i"] + 1) % len(answers)
+            evaluate(big, answers[index["i"]], what_would_change=False)
+
+        median = row(f"x{copies:<2} ({len(big.questions)} questions, {len(big.rules)} rules)",
+                     measure(one, batches=30, per_batch=max(1, 20 // copies)))
+        base = base or median
+        print(f"  {'':<52} {median / base:5.1f} x the 1x time")
+
+
+def main() -> None:
+    print("make bench: figures are per call; lower is better. Nothing here is asserted.\n")
+    engine()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pathway import seeding
+from pathway.snapshot import from_seed
+
+SEEDED = Path(__file__).resolve().parents[2] / "seeds" / "pathways" / "lumbar-radicular"
+
+
+@pytest.fixture(scope="session")
+def seeded_snapshot():
+    """The shipped pathway as a snapshot, read from the seed files: no database."""
+    return from_seed(seeding.read_pathway(SEEDED))
+
+
+def regression_cases() -> list[dict]:
+    """The project's regression cases (its copy of the acceptance vignettes)."""
+    with (SEEDED / "cases.yaml").open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)["cases"]

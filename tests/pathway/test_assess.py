@@ -1,0 +1,113 @@
+"""`manage.py assess` (design.md section 5): JSON in, JSON out, exit 2 on bad input."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.engine.conftest import regression_cases
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def assess(*args, stdin_text=None):
+    out = io.StringIO()
+    stdin, sys.stdin = sys.stdin, io.StringIO(stdin_text or "")
+    try:
+        call_command("assess", *args, stdout=out)
+    finally:
+        sys.stdin = stdin
+    return json.loads(out.getvalue())
+
+
+def test_every_regression_case_passes_through_assess(seeded, tmp_path):
+    cases = regression_cases()
+    path = tmp_path / "cases.json"
+    path.write_text(json.dumps([{"id": c["code"], "answers": c["answers"]} for c in cases]))
+    results = assess(str(path))
+    assert [r["id"] for r in results] == [c["code"] for c in cases]
+    for case, result in zip(cases, results, strict=True):
+        assert result["tier"] in case["expect_tiers"], case["code"]
+        assert result["level"] in case["expect_levels"], case["code"]
+        assert result["pathway"] == "lumbar-radicular" and result["version"] == 1
+
+
+def test_an_object_gives_an_object_with_every_contract_field(seeded):
+    result = assess("-", stdin_text=json.dumps({"answers": {"ces_bowel": "yes"}}))
+    assert {"id", "pathway", "version", "tier", "level", "differential", "fired",
+            "red_flags_incomplete", "what_would_change"} <= set(result)
+    assert result["id"] is None
+    assert result["tier"] == "emergency"
+    assert {"rule": "ces_red_flag_new", "effect": "tier", "target": "emergency",
+            "because": ["ces_bowel = yes", "ces_onset is unanswered"]} in result["fired"]
+    assert "ces_bladder" in result["red_flags_incomplete"]
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ('{"answers": {"age": 400}}', "input: age: out of range 16-110 (got 400)"),
+        ('{"answers": {"shoe_size": 9}}', "input: shoe_size: unknown question code"),
+        ('[{"id": "x", "answers": {}}, {"id": "y", "answers": {"slr": "maybe"}}]',
+         "item 2 (id 'y'): slr: unknown option"),
+        ('{"answer": {}}', 'input: missing "answers"'),
+        ('[1]', "item 1: expected an object"),
+        ("{not json", "- is not valid JSON"),
+    ],
+)
+def test_bad_input_is_a_one_line_error_with_status_2(seeded, document, message):
+    with pytest.raises(CommandError) as caught:
+        assess("-", stdin_text=document)
+    assert caught.value.returncode == 2
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_an_unknown_version_or_pathway_is_refused(seeded):
+    with pytest.raises(CommandError, match="has no version 9"):
+        assess("-", "--version", "9", stdin_text="{}")
+    with pytest.raises(CommandError, match="pathway 'elbow' has no published version"):
+        assess("-", "--pathway", "elbow", stdin_text="{}")
+
+
+def test_a_chosen_version_is_used(seeded):
+    result = assess("-", "--version", "1", stdin_text='{"answers": {}}')
+    assert result["version"] == 1
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory):
+    """A real SQLite file with the seeds loaded, for running assess as its own process."""
+    path = tmp_path_factory.mktemp("assess") / "db.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "DJANGO_SETTINGS_MODULE":
+           "pathway.settings"}
+    for command in (["migrate", "-v0"], ["load_seeds"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
+    return env
+
+
+def run(env, document):
+    return subprocess.run([sys.executable, "manage.py", "assess", "-"], cwd=ROOT, env=env,
+                          input=document, capture_output=True, text=True, check=False)
+
+
+def test_as_a_process_bad_input_exits_2_with_one_stderr_line_and_empty_stdout(database):
+    result = run(database, '{"answers": {"mrc_ankle_dorsiflexion": "weak"}}')
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "mrc_ankle_dorsiflexion" in lines[0] and "'weak'" in lines[0]
+
+
+def test_as_a_process_good_input_prints_json(database):
+    result = run(database, '[{"id": "V-x", "answers": {"umn_signs": "yes"}}]')
+    assert result.returncode == 0, result.stderr
+    (item,) = json.loads(result.stdout)
+    assert (item["id"], item["tier"]) == ("V-x", "urgent")

@@ -1,0 +1,65 @@
+"""Snapshots: built from the database, cached per version and revision, rebuilt on change."""
+
+import dataclasses
+
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from pathway import models as pm
+from pathway import seeding
+from pathway.snapshot import build, clear_cache, from_seed, snapshot_for
+from tests.pathway import factories as f
+
+
+def test_the_database_snapshot_matches_the_seed_files(seeded):
+    pathway = pm.Pathway.objects.published().get()
+    from_db = build(pathway)
+    from_files = from_seed(seeding.read_pathway(settings.SEEDS_DIR / "pathways" / pathway.slug))
+    assert dataclasses.replace(from_files, version=pathway.version) == from_db
+
+
+def test_a_snapshot_is_built_once_per_revision(seeded):
+    clear_cache()
+    pathway = pm.Pathway.objects.published().get()
+    first = snapshot_for(pathway)
+    with CaptureQueriesContext(connection) as queries:
+        again = snapshot_for(pm.Pathway.objects.published().get())
+    assert again is first
+    assert len(queries) == 1  # only the pathway row itself
+
+
+def test_editing_content_rebuilds_the_snapshot(db):
+    clear_cache()
+    pathway = f.PathwayFactory()
+    f.TierFactory(pathway=pathway)
+    f.TierFactory(pathway=pathway, code="urgent", rank=2)
+    f.QuestionFactory(step=f.StepFactory(pathway=pathway), code="power", type="mrc")
+    rule = f.RuleFactory(pathway=pathway, target="urgent")
+    criterion = f.CriterionFactory(rule=rule, subject="power", op="lte", value=3)
+    before = snapshot_for(pm.Pathway.objects.get(pk=pathway.pk))
+    assert before.rules[0].condition[0][0].value == 3
+    criterion.value = 2
+    criterion.save()
+    after = snapshot_for(pm.Pathway.objects.get(pk=pathway.pk))
+    assert after is not before
+    assert after.rules[0].condition[0][0].value == 2
+    pm.Option.objects.create(question=pathway.questions.get(), code="x", label="X")
+    assert snapshot_for(pm.Pathway.objects.get(pk=pathway.pk)) is not after
+
+
+def test_a_snapshot_does_not_grow_queries_with_content(db):
+    clear_cache()
+    counts = []
+    for size in (2, 12):
+        pathway = f.PathwayFactory()
+        f.TierFactory(pathway=pathway)
+        step = f.StepFactory(pathway=pathway)
+        for _ in range(size):
+            question = f.QuestionFactory(step=step)
+            rule = f.RuleFactory(pathway=pathway)
+            f.CriterionFactory(rule=rule, subject=question.code, op="eq", value="a")
+        with CaptureQueriesContext(connection) as queries:
+            build(pathway)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
