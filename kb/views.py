@@ -55,6 +55,13 @@ def entry(request, slug):
         context["contributions"] = item.contributions.select_related("root")
     elif hasattr(item, "roots"):
         context["roots"] = item.roots.filter(published=True)
+    if request.htmx:
+        # Opened in place from the guided form: the entry's text without the page around it.
+        context["sections"] = [
+            (item._meta.get_field(name).verbose_name, getattr(item, name))
+            for name in item.text_fields if getattr(item, name)
+        ]
+        return TemplateResponse(request, "kb/drawer.html", context)
     return TemplateResponse(request, f"kb/{item.kind}.html", context)
 
 

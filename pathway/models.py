@@ -7,6 +7,7 @@ The engine never sees these models: `pathway.snapshot` turns a version into froz
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -433,3 +434,62 @@ class RegressionCase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.title}"
+
+
+class Assessment(models.Model):
+    """One clinician's assessment of one patient. No patient identifier is stored.
+
+    It pins the pathway version it started on, so it always renders against that version.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    pathway = models.ForeignKey(Pathway, on_delete=models.PROTECT, related_name="assessments")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Assessment {self.reference}"
+
+    @property
+    def reference(self) -> str:
+        """A short code to quote on the handout; not a patient identifier."""
+        return self.id.hex[:8].upper()
+
+
+class Answer(models.Model):
+    """The current answer to one question: one row per question, so concurrent edits of
+    different questions (two tabs, a double submit) never overwrite each other."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
+    question = models.CharField(max_length=60)
+    value = models.JSONField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "question"], name="one_answer_per_question"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question} = {self.value}"
+
+
+class AnswerChange(models.Model):
+    """Every change to an answer, kept: when, which question, what value (null = cleared)."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="changes")
+    question = models.CharField(max_length=60)
+    value = models.JSONField(null=True)
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.changed_at:%Y-%m-%d %H:%M:%S} {self.question} = {self.value}"

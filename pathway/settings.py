@@ -116,6 +116,9 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
+    # Tests use a file too (not shared-cache memory, which locks whole tables), so they run
+    # under the same WAL locking as a real server.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -140,3 +143,6 @@ LOGIN_URL = "admin:login"
 # The pathway the start page, the guided form and `manage.py assess` use unless told otherwise.
 PATHWAY_DEFAULT_SLUG = os.environ.get("PATHWAY_DEFAULT_SLUG", "lumbar-radicular")
 SEEDS_DIR = Path(os.environ.get("SEEDS_DIR", BASE_DIR / "seeds"))
+
+# Messages in a signed cookie: an anonymous clinician's page view costs no session query.
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"

@@ -5,6 +5,11 @@ from pathway import views
 
 urlpatterns = [
     path("", views.start, name="start"),
+    path("a/", views.assessment_start, name="assessment_start"),
+    path("a/<uuid:pk>/", views.resume, name="resume"),
+    path("a/<uuid:pk>/review/", views.review, name="review"),
+    path("a/<uuid:pk>/result/", views.result, name="result"),
+    path("a/<uuid:pk>/<slug:step>/", views.step, name="step"),
     path("kb/", include("kb.urls")),
     path("admin/", admin.site.urls),
 ]

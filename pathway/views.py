@@ -1,11 +1,440 @@
-from django.conf import settings
-from django.template.response import TemplateResponse
-from django.views.decorators.http import require_http_methods
+"""The guided form: start, one view for every step, review, result.
 
-from pathway.models import Pathway
+Plain forms and POST-redirect-GET first; htmx only makes it quicker (answers autosave, the
+banner, enable-when questions and the suggestion panel update in place).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from kb.models import Source
+from pathway import services
+from pathway.diagram import diagram_for
+from pathway.engine import AnswerError, evaluate, validate
+from pathway.engine.evaluate import Result, asked, is_asked
+from pathway.engine.model import QuestionSpec, Snapshot, StepSpec
+from pathway.forms import StepForm, step_questions
+from pathway.models import Assessment, Pathway
+from pathway.snapshot import snapshot_for
+
+logger = logging.getLogger(__name__)
+
+
+def private(view):
+    """Assessment pages hold clinical answers: never cached, indexed or leaked by referrer."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    return wrapped
 
 
 @require_http_methods(["GET", "HEAD"])
 def start(request):
     pathway = Pathway.objects.published().for_slug(settings.PATHWAY_DEFAULT_SLUG).first()
     return TemplateResponse(request, "pathway/start.html", {"pathway": pathway})
+
+
+@require_POST
+def assessment_start(request):
+    pathway = Pathway.objects.published().for_slug(settings.PATHWAY_DEFAULT_SLUG).first()
+    if pathway is None:
+        messages.error(request, "No published pathway: an assessment cannot start yet.")
+        return redirect("start")
+    assessment = services.assessment_start(pathway=pathway)
+    first = snapshot_for(pathway).steps[0]
+    return redirect("step", pk=assessment.pk, step=first.code)
+
+
+# --- state of one assessment -------------------------------------------------------------------
+
+
+@dataclass
+class StepState:
+    step: StepSpec
+    questions: list[QuestionSpec]  # asked questions, given the answers
+    complete: bool
+    reachable: bool = False
+    current: bool = False
+
+
+@dataclass
+class Context:
+    """Everything a page of one assessment needs, loaded with two queries."""
+
+    assessment: Assessment
+    snapshot: Snapshot
+    stored: dict[str, Any]  # answers as stored
+    answers: dict[str, Any] = field(default_factory=dict)  # the usable ones
+    states: list[StepState] = field(default_factory=list)
+
+    @property
+    def first_incomplete(self) -> StepState | None:
+        return next((s for s in self.states if not s.complete), None)
+
+    def state(self, code: str) -> StepState | None:
+        return next((s for s in self.states if s.step.code == code), None)
+
+    def url(self, name: str, **kwargs: Any) -> str:
+        return reverse(name, kwargs={"pk": self.assessment.pk, **kwargs})
+
+    def resume_url(self) -> str:
+        incomplete = self.first_incomplete
+        if incomplete:
+            return self.url("step", step=incomplete.step.code)
+        return self.url("review")
+
+
+def usable(snapshot: Snapshot, stored: dict[str, Any]) -> dict[str, Any]:
+    """The stored answers that are valid for this version (a draft's content may change)."""
+    good = {}
+    for code, value in stored.items():
+        try:
+            good.update(validate(snapshot, {code: value}))
+        except AnswerError:
+            logger.warning("ignoring a stored answer that no longer fits: %s=%r", code, value)
+    return good
+
+
+def states_for(snapshot: Snapshot, answers: dict[str, Any]) -> list[StepState]:
+    facts = asked(snapshot, answers)
+    states, reachable = [], True
+    for step, questions in snapshot.steps_with_questions():
+        shown = [q for q in questions if is_asked(q, facts)]
+        complete = all(q.code in facts for q in shown if q.required)
+        states.append(StepState(step, shown, complete, reachable))
+        reachable = reachable and complete
+    return states
+
+
+def load(pk) -> Context:
+    assessment = get_object_or_404(Assessment.objects.select_related("pathway"), pk=pk)
+    snapshot = snapshot_for(assessment.pathway)
+    stored = services.answers_for(assessment)
+    context = Context(assessment, snapshot, stored)
+    context.answers = usable(snapshot, stored)
+    context.states = states_for(snapshot, context.answers)
+    return context
+
+
+def page_context(ctx: Context, result: Result | None = None, **extra: Any) -> dict[str, Any]:
+    result = result or evaluate(ctx.snapshot, ctx.answers, what_would_change=False)
+    return {
+        "assessment": ctx.assessment,
+        "pathway": ctx.assessment.pathway,
+        "snapshot": ctx.snapshot,
+        "states": ctx.states,
+        "all_complete": ctx.first_incomplete is None,
+        "result": result,
+        "tier": ctx.snapshot.tier_by_code[result.tier],
+        "level": ctx.snapshot.level_by_code.get(result.level),
+        "answers": ctx.answers,
+        "tail_steps": [("review", "Review", 1), ("result", "Result", 2)],
+        **extra,
+    }
+
+
+def refuse_unreachable(request, ctx: Context, what: str):
+    """A page the answers do not reach yet: say why and send the clinician where to go."""
+    incomplete = ctx.first_incomplete
+    message = (f"{what} is not available yet: finish '{incomplete.step.title}' first."
+               if incomplete else f"{what} is not available.")
+    messages.warning(request, message)
+    url = ctx.resume_url()
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+@private
+@require_http_methods(["GET", "HEAD"])
+def resume(request, pk):
+    return redirect(load(pk).resume_url())
+
+
+@private
+@require_http_methods(["GET", "HEAD", "POST"])
+def step(request, pk, step):
+    ctx = load(pk)
+    state = ctx.state(step)
+    if state is None:
+        messages.error(request, f"There is no step called '{step}' in this pathway.")
+        return redirect(ctx.resume_url())
+    if not state.reachable:
+        return refuse_unreachable(request, ctx, f"The '{state.step.title}' step")
+    state.current = True
+    questions = step_questions(ctx.snapshot, step)
+    if request.method == "POST":
+        if request.htmx:
+            return autosave(request, ctx, state, questions)
+        return submit_step(request, ctx, state, questions)
+    form = StepForm(initial=initial_values(ctx.answers, questions), questions=questions)
+    return render_step(request, ctx, state, form)
+
+
+def initial_values(answers: dict[str, Any], questions: list[QuestionSpec]) -> dict[str, Any]:
+    values = {}
+    for question in questions:
+        value = answers.get(question.code)
+        if value is not None:
+            values[question.code] = [str(v) for v in value] if isinstance(value, tuple) else (
+                str(value) if question.type == "mrc" else value)
+    return values
+
+
+def edited_codes(request, form: StepForm, questions: list[QuestionSpec]) -> set[str]:
+    """The questions this page changed. Each field carries the answer the page was drawn with
+    (`was_<code>`); a field still showing it was not touched here, so an answer given meanwhile
+    in another tab, or stored by the first of a double submit, is left alone."""
+    edited = set()
+    for question in questions:
+        was = request.POST.get(f"was_{question.code}")
+        if was is None or question.code in form.errors or canonical(form.answers().get(question.code)) != was:
+            edited.add(question.code)
+    return edited
+
+
+def merged_answers(ctx: Context, form: StepForm, questions: list[QuestionSpec],
+                   edited: set[str]) -> dict:
+    """The stored answers with the valid answers this page changed laid over them."""
+    merged = dict(ctx.answers)
+    posted = {code: value for code, value in form.answers().items() if code not in form.errors}
+    for question in questions:
+        if question.code in form.errors or question.code not in edited:
+            continue
+        value = posted.get(question.code)
+        if value is None:
+            merged.pop(question.code, None)
+        else:
+            merged[question.code] = tuple(value) if isinstance(value, list) else value
+    return merged
+
+
+def submit_step(request, ctx: Context, state: StepState, questions: list[QuestionSpec]):
+    going_back = request.POST.get("nav") == "back"
+    form = StepForm(request.POST, questions=questions, enforce_required=False)
+    form.is_valid()
+    edited = edited_codes(request, form, questions)
+    merged = merged_answers(ctx, form, questions, edited)
+    facts = asked(ctx.snapshot, merged)
+    shown = [q for q in questions if is_asked(q, facts)]
+    if not going_back:
+        for question in shown:
+            if question.required and question.code not in facts and question.code not in \
+                    form.errors:
+                form.add_error(question.code, form.fields[question.code].error_messages[
+                    "required"])
+    if form.errors:
+        # Nothing is stored from an invalid submission; the page keeps what was typed.
+        state.questions = shown
+        response = render_step(request, ctx, state, form)
+        response.status_code = 200
+        return response
+    values = {q.code: _stored(merged.get(q.code)) for q in shown if q.code in edited}
+    services.answers_record(assessment=ctx.assessment, values=values, current=ctx.stored)
+    index = ctx.states.index(state)
+    if going_back:
+        if index == 0:
+            return redirect("start")
+        return redirect("step", pk=ctx.assessment.pk, step=ctx.states[index - 1].step.code)
+    appeared = [q for q in shown if q not in state.questions and q.code not in facts]
+    if appeared:
+        messages.info(request, "Your answers raised another question on this page: "
+                               + "; ".join(q.prompt for q in appeared))
+        return redirect(f"{ctx.url('step', step=state.step.code)}#q-{appeared[0].code}")
+    if index + 1 < len(ctx.states):
+        return redirect("step", pk=ctx.assessment.pk, step=ctx.states[index + 1].step.code)
+    return redirect("review", pk=ctx.assessment.pk)
+
+
+def _stored(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def autosave(request, ctx: Context, state: StepState, questions: list[QuestionSpec]):
+    """htmx: store each valid answer as it is given; return the pieces of the page that change.
+
+    Invalid fields are not stored and get their message beside them; status is always 200 so
+    htmx swaps the response.
+    """
+    step_codes = {q.code for q in questions}
+    changed = [code for code in request.POST.getlist("changed") if code in step_codes]
+    if not changed:  # an older page posting the whole form: treat every field as changed
+        changed = list(step_codes)
+    targets = [q for q in questions if q.code in changed]
+    form = StepForm(request.POST, questions=targets, enforce_required=False)
+    form.is_valid()
+    merged = merged_answers(ctx, form, targets, set(changed))
+    facts = asked(ctx.snapshot, merged)
+    values = {q.code: _stored(merged.get(q.code)) for q in targets
+              if is_asked(q, facts) and q.code not in form.errors}
+    services.answers_record(assessment=ctx.assessment, values=values, current=ctx.stored)
+    ctx.answers = usable(ctx.snapshot, {**ctx.stored, **{k: v for k, v in values.items()
+                                                         if v is not None}})
+    for code, value in values.items():
+        if value is None:
+            ctx.answers.pop(code, None)
+    ctx.states = states_for(ctx.snapshot, ctx.answers)
+    new_state = ctx.state(state.step.code)
+    new_state.current = True
+    before = {q.code for q in state.questions}
+    after = {q.code for q in new_state.questions}
+    drawn = StepForm(initial=initial_values(ctx.answers, questions), questions=questions)
+    rows = {row.question.code: row for row in question_rows(drawn, questions, after, ctx.answers)}
+    for code, errors in form.errors.items():
+        rows[code].errors = list(errors)
+    context = page_context(
+        ctx, form=form, step_state=new_state,
+        # Only questions that appear or disappear are redrawn, so focus is never lost.
+        toggled=[row for row in rows.values() if (row.question.code in before) != row.shown],
+        changed_rows=[rows[code] for code in changed
+                      if (code in before) == rows[code].shown],
+        saved=bool(values),
+    )
+    return TemplateResponse(request, "pathway/step.html#autosave", context)
+
+
+def canonical(value: Any) -> str:
+    """An answer as text, to compare what a page showed with what it sends back."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ",".join(sorted(str(v) for v in value))
+    return str(value)
+
+
+@dataclass
+class QuestionRow:
+    """One question as the step page draws it."""
+
+    question: QuestionSpec
+    shown: bool
+    errors: list[str]
+    value: str  # a number input's text
+    choices: list[tuple[str, str, bool]]  # value, label, checked
+    was: str = ""  # the stored answer when the page was drawn (see `edited_codes`)
+
+    @property
+    def kind(self) -> str:
+        return {"number": "number", "multi": "checkbox"}.get(self.question.type, "radio")
+
+
+def question_rows(form: StepForm, questions: list[QuestionSpec],
+                  shown_codes: set[str], stored: dict[str, Any]) -> list[QuestionRow]:
+    rows = []
+    for question in questions:
+        bound = form[question.code]
+        raw = bound.value()
+        chosen = {str(v) for v in raw} if isinstance(raw, list | tuple) else (
+            {str(raw)} if raw not in (None, "") else set())
+        if question.type == "mrc" and not chosen and form.is_bound:
+            chosen = {""}
+        choices = [(str(value), label, str(value) in chosen)
+                   for value, label in getattr(form.fields[question.code], "choices", [])]
+        if question.type == "mrc" and not form.is_bound and not chosen:
+            choices = [(v, label, v == "") for v, label, _ in choices]
+        rows.append(QuestionRow(question, question.code in shown_codes,
+                                list(form.errors.get(question.code, [])),
+                                "" if raw is None else str(raw), choices,
+                                canonical(stored.get(question.code))))
+    return rows
+
+
+DIAGRAM_FIELDS = {"history": "pain_regions", "exam": "sensory_loss"}
+
+
+def render_step(request, ctx: Context, state: StepState, form: StepForm):
+    questions = step_questions(ctx.snapshot, state.step.code)
+    index = ctx.states.index(state)
+    shown = {q.code for q in state.questions}
+    rows = question_rows(form, questions, shown, ctx.answers)
+    field = DIAGRAM_FIELDS.get(state.step.code)
+    diagram = None
+    if field and field in shown:
+        row = next(r for r in rows if r.question.code == field)
+        ticked = tuple(value for value, _, checked in row.choices if checked)
+        diagram = diagram_for(ctx.snapshot, {**ctx.answers, field: ticked}, field=field)
+    context = page_context(
+        ctx,
+        form=form,
+        step_state=state,
+        rows=rows,
+        diagram=diagram,
+        previous=ctx.states[index - 1] if index else None,
+        is_last=index + 1 == len(ctx.states),
+    )
+    return TemplateResponse(request, "pathway/step.html", context)
+
+
+@private
+@require_http_methods(["GET", "HEAD", "POST"])
+def review(request, pk):
+    ctx = load(pk)
+    if ctx.first_incomplete:
+        return refuse_unreachable(request, ctx, "The review page")
+    if request.method == "POST":
+        services.assessment_complete(assessment=ctx.assessment)
+        return redirect("result", pk=ctx.assessment.pk)
+    facts = asked(ctx.snapshot, ctx.answers)
+    rows = [
+        (s, [(q, facts.get(q.code)) for q in s.questions]) for s in ctx.states
+    ]
+    return TemplateResponse(request, "pathway/review.html", page_context(
+        ctx, rows=rows, diagram=diagram_for(ctx.snapshot, ctx.answers), page="review"))
+
+
+@private
+@require_http_methods(["GET", "HEAD"])
+def result(request, pk):
+    ctx = load(pk)
+    if ctx.first_incomplete:
+        return refuse_unreachable(request, ctx, "The result")
+    outcome = evaluate(ctx.snapshot, ctx.answers)
+    keys = {key for fired in outcome.fired for key in fired.rule.sources}
+    sources = {s.key: s for s in Source.objects.filter(key__in=keys)}
+    return TemplateResponse(request, "pathway/result.html", page_context(
+        ctx, outcome, sources=sources, explained=explain(ctx.snapshot, outcome),
+        diagram=diagram_for(ctx.snapshot, ctx.answers), page="result"))
+
+
+@dataclass
+class Explanation:
+    """A result arranged for reading: the reasons for the tier, the level and the gaps."""
+
+    tier_rules: list
+    other_rules: list
+    top: Any
+    runner_up: Any
+    gaps: list[QuestionSpec]
+    changes: list
+
+
+def explain(snapshot: Snapshot, outcome: Result) -> Explanation:
+    tier_rules = [f for f in outcome.tier_rules_fired if f.rule.target == outcome.tier]
+    other = [f for f in outcome.tier_rules_fired if f.rule.target != outcome.tier]
+    top = next((s for s in outcome.differential if s.code == outcome.level), None)
+    gaps = [snapshot.question_by_code[code] for code in outcome.red_flags_incomplete]
+    changes = sorted(outcome.what_would_change,
+                     key=lambda c: snapshot.tier_by_code[c.tier].rank)
+    return Explanation(tier_rules, other, top, outcome.runner_up, gaps, changes)
+

@@ -103,6 +103,10 @@ class Result:
         return tuple(f for f in self.fired if f.rule.effect == "tier")
 
     @property
+    def score_rules_fired(self) -> tuple[FiredRule, ...]:
+        return tuple(f for f in self.fired if f.rule.effect == "score")
+
+    @property
     def runner_up(self) -> LevelScore | None:
         named = [s for s in self.differential if s.code != self.level]
         return named[0] if named else None

@@ -1,0 +1,69 @@
+"""Presentation of answers and reasons, so templates hold no clinical logic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from pathway.engine.conditions import OPS, VALUELESS_OPS
+from pathway.engine.evaluate import Because
+from pathway.engine.model import QuestionSpec, Snapshot
+
+register = template.Library()
+
+PLAIN_OPS = {"lt": "below", "lte": "at most", "gt": "above", "gte": "at least"}
+
+
+@register.simple_tag
+def answer_text(question: QuestionSpec, value: Any) -> str:
+    """An answer as the clinician chose it: option labels, numbers with their unit."""
+    if value is None or value in ((), []):
+        return "Not answered"
+    if question.type == "multi":
+        return "; ".join(question.label_for(code) for code in value)
+    if question.type in {"choice", "tri"}:
+        return question.label_for(value)
+    if question.type == "mrc":
+        return f"{value}/5"
+    return f"{value} {question.unit}".strip()
+
+
+@register.simple_tag
+def because_text(because: Because, snapshot: Snapshot) -> str:
+    """One reason in words: the question, and what about the answer made the rule fire."""
+    criterion = because.criterion
+    if criterion.subject == "level":
+        level = snapshot.level_by_code.get(because.answer)
+        return f"Level: {level.title if level else because.answer}"
+    question = snapshot.question_by_code.get(criterion.subject)
+    if question is None:
+        return str(because)
+    if criterion.op == "unanswered":
+        return f"{question.prompt}: not answered"
+    if criterion.op in VALUELESS_OPS:
+        return f"{question.prompt}: answered"
+    if criterion.op in {"contains", "not_contains"}:
+        verb = "includes" if criterion.op == "contains" else "does not include"
+        return f"{question.prompt}: {verb} {question.label_for(criterion.value).lower()}"
+    answer = answer_text(question, because.answer)
+    if criterion.op in PLAIN_OPS:
+        unit = "" if question.type == "mrc" else f" {question.unit}".rstrip()
+        return (f"{question.prompt}: {answer} ({PLAIN_OPS[criterion.op]} "
+                f"{criterion.value}{'/5' if question.type == 'mrc' else unit})")
+    return f"{question.prompt}: {answer}"
+
+
+@register.filter
+def op_text(op: str) -> str:
+    return OPS.get(op, op)
+
+
+@register.filter
+def get(mapping: dict, key: Any) -> Any:
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def add_list(first, second) -> list:
+    return [*first, *second]

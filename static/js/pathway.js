@@ -1,0 +1,93 @@
+// Progressive enhancement for the guided form. Everything works without this file:
+// it makes the leg diagram clickable (kept in step with the checkboxes, which stay the
+// accessible fallback), keeps 'None' exclusive, and manages the in-place knowledge-base panel.
+(function () {
+  "use strict";
+
+  function checkboxFor(form, field, code) {
+    return form.querySelector('input[type="checkbox"][name="' + field + '"][value="' + code + '"]');
+  }
+
+  function syncDiagram(figure) {
+    var form = figure.closest("form");
+    var field = figure.dataset.field;
+    var cls = field === "sensory_loss" ? "is-numb" : "is-pain";
+    figure.querySelectorAll(".region.is-editable").forEach(function (region) {
+      var box = checkboxFor(form, field, region.dataset.region);
+      var on = !!(box && box.checked);
+      region.classList.toggle(cls, on);
+      region.setAttribute("aria-checked", on ? "true" : "false");
+    });
+  }
+
+  function setUpDiagram(figure) {
+    var form = figure.closest("form");
+    if (!form) { return; }
+    var field = figure.dataset.field;
+    figure.querySelectorAll(".region.is-editable").forEach(function (region) {
+      var box = checkboxFor(form, field, region.dataset.region);
+      if (!box) { return; }
+      region.setAttribute("tabindex", "0");
+      region.setAttribute("role", "checkbox");
+      region.setAttribute("aria-label", region.dataset.label);
+      var toggle = function () { box.click(); };
+      region.addEventListener("click", toggle);
+      region.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();
+          toggle();
+        }
+      });
+    });
+    // The drawing is now interactive: expose it as a group of checkboxes, not an image.
+    var svg = figure.querySelector("svg");
+    svg.setAttribute("role", "group");
+    syncDiagram(figure);
+  }
+
+  // 'None' excludes the other choices of a multi question, and the other way round.
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!(box instanceof HTMLInputElement) || box.type !== "checkbox" || !box.checked) { return; }
+    var group = document.querySelectorAll('input[type="checkbox"][name="' + box.name + '"]');
+    group.forEach(function (other) {
+      if (other !== box && (box.value === "none" || other.value === "none")) {
+        other.checked = false;
+      }
+    });
+    document.querySelectorAll('.leg-diagram--editable[data-field="' + box.name + '"]')
+      .forEach(syncDiagram);
+  }, true);  // capture: runs before htmx reads the form to autosave it
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (box instanceof HTMLInputElement && box.type === "checkbox" && !box.checked) {
+      document.querySelectorAll('.leg-diagram--editable[data-field="' + box.name + '"]')
+        .forEach(syncDiagram);
+    }
+  });
+
+  // The knowledge-base panel: focus its heading when it opens, close on request.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "kb-drawer") {
+      var heading = document.getElementById("drawer-title");
+      if (heading) { heading.focus(); }
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-close-drawer]");
+    if (!button) { return; }
+    var drawer = document.getElementById("kb-drawer");
+    drawer.innerHTML = "";
+    var step = document.getElementById("step-title") || document.querySelector("h1");
+    if (step) { step.setAttribute("tabindex", "-1"); step.focus(); }
+  });
+
+  function init() {
+    document.querySelectorAll(".leg-diagram--editable").forEach(setUpDiagram);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

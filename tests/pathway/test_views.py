@@ -1,0 +1,411 @@
+"""The guided form: every exit of every view, without JavaScript and with htmx."""
+
+import json
+import re
+import threading
+import uuid
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from pathway import models as pm
+from pathway import services
+from tests.engine.conftest import regression_cases
+from tests.pathway import factories as f
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def assessment(seeded):
+    return services.assessment_start(pathway=pm.Pathway.objects.published().get())
+
+
+def step_url(assessment, step):
+    return reverse("step", kwargs={"pk": assessment.pk, "step": step})
+
+
+def answers_of(assessment):
+    return services.answers_for(assessment)
+
+
+RED_FLAGS_NO = {code: "no" for code in (
+    "ces_bladder", "ces_saddle", "ces_bowel", "ces_sexual", "bilateral_leg_symptoms",
+    "cancer_history", "weight_loss", "night_pain", "fever", "infection_risk", "umn_signs")}
+RED_FLAGS_NO["trauma"] = "none"
+
+
+# --- start -------------------------------------------------------------------------------------
+
+
+def test_the_start_page_shows_the_version_and_a_start_button(client, seeded):
+    response = client.get(reverse("start"))
+    assert response.status_code == 200
+    assert "Content version <strong>1</strong>" in response.text
+    assert f'action="{reverse("assessment_start")}"' in response.text
+
+
+def test_starting_creates_an_assessment_on_the_published_version(client, seeded):
+    response = client.post(reverse("assessment_start"))
+    assessment = pm.Assessment.objects.get()
+    assert response.status_code == 302
+    assert response.url == step_url(assessment, "red_flags")
+    assert assessment.pathway.status == "published"
+
+
+def test_starting_needs_a_post(client, seeded):
+    assert client.get(reverse("assessment_start")).status_code == 405
+
+
+def test_starting_without_a_published_pathway_says_so(client, db):
+    response = client.post(reverse("assessment_start"), follow=True)
+    assert "No published pathway" in response.text
+    assert not pm.Assessment.objects.exists()
+
+
+# --- steps: GET --------------------------------------------------------------------------------
+
+
+def test_a_step_page_renders_its_questions_named_by_code(client, assessment):
+    response = client.get(step_url(assessment, "red_flags"))
+    assert response.status_code == 200
+    assert 'name="ces_bladder" value="yes"' in response.text
+    assert response["Cache-Control"] == "no-store"
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert "noindex" in response["X-Robots-Tag"]
+
+
+def test_an_unknown_assessment_is_not_found(client, seeded):
+    assert client.get(reverse("step", kwargs={"pk": uuid.uuid4(), "step": "red_flags"})
+                      ).status_code == 404
+    assert client.get("/a/not-a-uuid/red_flags/").status_code == 404
+
+
+def test_an_unknown_step_redirects_with_a_message(client, assessment):
+    response = client.get(step_url(assessment, "nowhere"), follow=True)
+    assert "There is no step called &#x27;nowhere&#x27;" in response.text
+    assert response.redirect_chain[-1][0] == step_url(assessment, "red_flags")
+
+
+def test_a_step_the_answers_do_not_reach_is_refused_with_a_message(client, assessment):
+    response = client.get(step_url(assessment, "exam"))
+    assert response.status_code == 302
+    assert response.url == step_url(assessment, "red_flags")
+    page = client.get(response.url)
+    assert "finish &#x27;Red flags&#x27; first" in page.text
+
+
+def test_steps_refuse_other_methods(client, assessment):
+    assert client.put(step_url(assessment, "red_flags")).status_code == 405
+    assert client.delete(step_url(assessment, "red_flags")).status_code == 405
+
+
+def test_reopening_the_assessment_resumes_where_the_clinician_left_off(client, assessment):
+    services.answers_record(assessment=assessment, values=RED_FLAGS_NO)
+    response = client.get(reverse("resume", kwargs={"pk": assessment.pk}))
+    assert response.url == step_url(assessment, "history")
+
+
+# --- steps: POST without JavaScript ------------------------------------------------------------
+
+
+def test_a_valid_step_is_stored_and_moves_on(client, assessment):
+    response = client.post(step_url(assessment, "red_flags"), {**RED_FLAGS_NO, "nav": "continue"})
+    assert response.status_code == 302
+    assert response.url == step_url(assessment, "history")
+    assert answers_of(assessment)["ces_bowel"] == "no"
+    assert pm.AnswerChange.objects.filter(assessment=assessment).count() == len(RED_FLAGS_NO)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("age", "200", "Enter 110 or less."),
+        ("age", "forty", "Enter a whole number from 16 to 110."),
+        ("affected_side", "middle", "That is not one of the answers"),
+        ("pain_regions", "elbow", "That is not one of the answers"),
+    ],
+)
+def test_an_invalid_answer_is_shown_beside_its_field_and_nothing_is_stored(
+        client, assessment, field, value, message):
+    services.answers_record(assessment=assessment, values={**RED_FLAGS_NO, "age": 50})
+    before = answers_of(assessment)
+    response = client.post(step_url(assessment, "history"),
+                           {"age": "44", "affected_side": "left", field: value,
+                            "nav": "continue"})
+    assert response.status_code == 200
+    assert re.search(rf'id="err-{field}">.*{re.escape(message)}', response.text)
+    assert "Nothing on this page was saved" in response.text
+    assert answers_of(assessment) == before
+    if field != "age":
+        assert 'name="age" value="44"' in response.text  # what was typed is kept
+
+
+def test_a_missing_required_answer_is_asked_for(client, assessment):
+    data = {**RED_FLAGS_NO, "nav": "continue"}
+    del data["fever"]
+    response = client.post(step_url(assessment, "red_flags"), data)
+    assert response.status_code == 200
+    assert "Answer this question, or choose &#x27;Not assessed&#x27;" in response.text
+    assert answers_of(assessment) == {}
+
+
+def test_back_keeps_what_was_typed_without_requiring_the_rest(client, assessment):
+    services.answers_record(assessment=assessment, values=RED_FLAGS_NO)
+    response = client.post(step_url(assessment, "history"), {"age": "61", "nav": "back"})
+    assert response.url == step_url(assessment, "red_flags")
+    assert answers_of(assessment)["age"] == 61
+    assert 'value="61"' in client.get(step_url(assessment, "history")).text
+
+
+def test_a_ces_yes_brings_up_the_onset_question_before_moving_on(client, assessment):
+    response = client.post(step_url(assessment, "red_flags"),
+                           {**RED_FLAGS_NO, "ces_bladder": "yes", "nav": "continue"})
+    assert response.url == step_url(assessment, "red_flags") + "#q-ces_onset"
+    page = client.get(response.url)
+    assert 'id="q-ces_onset" class="question question--radio"' in page.text
+    assert "alert-banner--emergency" in page.text
+
+
+def test_the_emergency_banner_stays_on_every_later_page(client, assessment):
+    services.answers_record(assessment=assessment, values={**RED_FLAGS_NO, "ces_saddle": "yes"})
+    assert "alert-banner--emergency" in client.get(step_url(assessment, "history")).text
+
+
+# --- steps: htmx -------------------------------------------------------------------------------
+
+
+def test_an_htmx_answer_is_saved_and_returns_fragments_not_a_page(client, assessment):
+    response = client.post(step_url(assessment, "red_flags"),
+                           {"ces_bowel": "yes", "changed": "ces_bowel"}, **HTMX)
+    assert response.status_code == 200
+    assert "<html" not in response.text
+    assert 'id="alert-banner" class="alert-banner-slot" hx-swap-oob="true"' in response.text
+    assert "alert-banner--emergency" in response.text
+    assert 'id="suggestion"' in response.text and 'id="q-ces_onset"' in response.text
+    assert answers_of(assessment) == {"ces_bowel": "yes"}
+
+
+def test_an_invalid_htmx_answer_re_renders_with_200_and_is_not_stored(client, assessment):
+    services.answers_record(assessment=assessment, values={**RED_FLAGS_NO, "age": 50})
+    response = client.post(step_url(assessment, "history"), {"age": "7", "changed": "age"},
+                           **HTMX)
+    assert response.status_code == 200
+    assert 'id="err-age" hx-swap-oob="true"' in response.text
+    assert "Enter 16 or more." in response.text
+    assert answers_of(assessment)["age"] == 50
+
+
+def test_an_htmx_answer_touches_only_its_own_question(client, assessment):
+    services.answers_record(assessment=assessment, values={"fever": "yes", "ces_bowel": "no"})
+    client.post(step_url(assessment, "red_flags"), {"ces_bowel": "yes", "changed": "ces_bowel"},
+                **HTMX)
+    assert answers_of(assessment) == {"fever": "yes", "ces_bowel": "yes"}
+
+
+def test_unticking_every_area_clears_a_multi_answer(client, assessment):
+    services.answers_record(assessment=assessment, values={**RED_FLAGS_NO,
+                                                          "pain_regions": ["buttock"]})
+    client.post(step_url(assessment, "history"), {"changed": "pain_regions"}, **HTMX)
+    assert "pain_regions" not in answers_of(assessment)
+
+
+def test_a_stale_page_does_not_undo_an_answer_given_in_another_tab(client, assessment):
+    services.answers_record(assessment=assessment, values=RED_FLAGS_NO)
+    stale = client.get(step_url(assessment, "red_flags")).text  # tab B draws the page
+    services.answers_record(assessment=assessment, values={"fever": "yes"})  # tab A answers
+    was = dict(re.findall(r'name="was_(\w+)" id="was-\w+" value="([^"]*)"', stale))
+    posted = {**RED_FLAGS_NO, "ces_bowel": "yes", "nav": "continue",
+              **{f"was_{code}": value for code, value in was.items()}}
+    response = client.post(step_url(assessment, "red_flags"), posted)  # tab B submits
+    assert response.status_code == 302
+    stored = answers_of(assessment)
+    assert stored["fever"] == "yes"  # tab A's answer survives
+    assert stored["ces_bowel"] == "yes"  # tab B's own change is stored
+
+
+def test_a_double_submit_stores_once_and_loses_nothing(client, assessment):
+    page = client.get(step_url(assessment, "red_flags")).text
+    was = dict(re.findall(r'name="was_(\w+)" id="was-\w+" value="([^"]*)"', page))
+    posted = {**RED_FLAGS_NO, "nav": "continue", **{f"was_{c}": v for c, v in was.items()}}
+    first = client.post(step_url(assessment, "red_flags"), posted)
+    second = client.post(step_url(assessment, "red_flags"), posted)
+    assert first.status_code == second.status_code == 302
+    assert answers_of(assessment) == RED_FLAGS_NO
+    assert pm.AnswerChange.objects.filter(assessment=assessment).count() == len(RED_FLAGS_NO)
+
+
+def test_a_full_request_gets_a_whole_page(client, assessment):
+    response = client.get(step_url(assessment, "red_flags"))
+    assert response.text.startswith("<!DOCTYPE html>")
+
+
+def test_kb_terms_open_in_place_with_htmx(client, seeded):
+    response = client.get(reverse("kb:entry", args=["straight-leg-raise"]), **HTMX)
+    assert response.status_code == 200
+    assert "<html" not in response.text and 'id="drawer-title"' in response.text
+    assert client.get(reverse("kb:entry", args=["straight-leg-raise"])).text.startswith(
+        "<!DOCTYPE html>")
+
+
+def test_an_unreachable_step_tells_htmx_to_redirect(client, assessment):
+    response = client.get(step_url(assessment, "exam"), **HTMX)
+    assert response["HX-Redirect"] == step_url(assessment, "red_flags")
+
+
+# --- review and result -------------------------------------------------------------------------
+
+
+def complete(assessment, answers):
+    services.answers_record(assessment=assessment, values=answers)
+
+
+def test_review_and_result_are_refused_until_every_step_is_done(client, assessment):
+    for name in ("review", "result"):
+        response = client.get(reverse(name, kwargs={"pk": assessment.pk}))
+        assert response.status_code == 302
+        assert response.url == step_url(assessment, "red_flags")
+
+
+def test_review_lists_every_answer_with_an_edit_link_and_completes(client, assessment):
+    complete(assessment, regression_cases()[0]["answers"])
+    response = client.get(reverse("review", kwargs={"pk": assessment.pk}))
+    assert response.status_code == 200
+    assert f'href="{step_url(assessment, "exam")}#q-reflex_ankle"' in response.text
+    response = client.post(reverse("review", kwargs={"pk": assessment.pk}))
+    assert response.url == reverse("result", kwargs={"pk": assessment.pk})
+    assessment.refresh_from_db()
+    assert assessment.completed_at is not None
+
+
+def test_the_result_states_red_flag_gaps_plainly(client, assessment):
+    answers = {**regression_cases()[2]["answers"], "ces_bowel": "not_assessed"}
+    complete(assessment, answers)
+    response = client.get(reverse("result", kwargs={"pk": assessment.pk}))
+    assert "The red-flag screen is incomplete:</strong>" in response.text
+    assert "loss of rectal sensation or new faecal incontinence not assessed" in response.text
+
+
+def test_result_refuses_posts(client, assessment):
+    complete(assessment, regression_cases()[0]["answers"])
+    assert client.post(reverse("result", kwargs={"pk": assessment.pk})).status_code == 405
+
+
+def walk(client, case):
+    """Answer every step through the plain forms, as a clinician without JavaScript would."""
+    client.post(reverse("assessment_start"))
+    assessment = pm.Assessment.objects.latest("created_at")
+    snapshot_questions = pm.Question.objects.filter(pathway=assessment.pathway).select_related(
+        "step")
+    by_step: dict[str, dict] = {}
+    for question in snapshot_questions:
+        if question.code in case["answers"]:
+            value = case["answers"][question.code]
+            by_step.setdefault(question.step.code, {})[question.code] = (
+                value if isinstance(value, list) else str(value))
+    for code in ("red_flags", "history", "exam"):
+        url = step_url(assessment, code)
+        response = client.post(url, {**by_step.get(code, {}), "nav": "continue"})
+        assert response.status_code == 302, response.text[:2000]
+        if response.url.startswith(url):  # a question appeared on the same page
+            response = client.post(url, {**by_step.get(code, {}), "nav": "continue"})
+            assert response.status_code == 302
+    response = client.post(reverse("review", kwargs={"pk": assessment.pk}))
+    return client.get(response.url)
+
+
+@pytest.mark.parametrize("case", regression_cases(), ids=lambda case: case["code"])
+def test_every_vignette_through_the_form_matches_assess(client, seeded, case, capsys):
+    from django.core.management import call_command
+
+    page = walk(client, case)
+    tier, level = re.search(r'data-tier="([^"]+)" data-level="([^"]+)"', page.text).groups()
+    import io
+    import sys
+
+    stdin, sys.stdin = sys.stdin, io.StringIO(json.dumps({"answers": case["answers"]}))
+    try:
+        out = io.StringIO()
+        call_command("assess", "-", stdout=out)
+    finally:
+        sys.stdin = stdin
+    expected = json.loads(out.getvalue())
+    assert (tier, level) == (expected["tier"], expected["level"])
+    assert tier in case["expect_tiers"] and level in case["expect_levels"]
+    for fired in expected["fired"]:
+        if fired["effect"] == "tier":
+            rule = pm.Rule.objects.get(pathway__status="published", code=fired["rule"])
+            assert rule.title in page.text
+
+
+# --- queries and concurrency -------------------------------------------------------------------
+
+
+def sized_pathway(questions_on_step: int):
+    pathway = f.PathwayFactory(status="published", slug=f"sized-{questions_on_step}")
+    f.TierFactory(pathway=pathway)
+    f.LevelFactory(pathway=pathway, code="indeterminate")
+    step = f.StepFactory(pathway=pathway, code="only")
+    codes = []
+    for i in range(questions_on_step):
+        question = f.QuestionFactory(step=step, code=f"q{i}", type="choice")
+        rule = f.RuleFactory(pathway=pathway, target="conservative")
+        f.CriterionFactory(rule=rule, subject=question.code, op="eq", value="a")
+        codes.append(question.code)
+    return services.assessment_start(pathway=pathway), codes
+
+
+def count_queries(callable_):
+    """Statements a server would send. The test's own transaction turns each atomic block into
+    SAVEPOINT/RELEASE statements that a real request (BEGIN ... COMMIT) does not log."""
+    with CaptureQueriesContext(connection) as queries:
+        response = callable_()
+    assert response.status_code in {200, 302}
+    return sum(1 for q in queries if "SAVEPOINT" not in q["sql"])
+
+
+def test_queries_per_step_request_are_few_and_do_not_grow_with_content(client, db):
+    counts = []
+    for size in (3, 30):
+        assessment, codes = sized_pathway(size)
+        url = step_url(assessment, "only")
+        client.get(url)  # build the snapshot once, as a running server has
+        get = count_queries(lambda url=url: client.get(url))
+        post = count_queries(lambda url=url, codes=codes: client.post(
+            url, {**dict.fromkeys(codes, "a"), "nav": "continue"}))
+        htmx = count_queries(lambda url=url, codes=codes: client.post(
+            url, {codes[0]: "b", "changed": codes[0]}, **HTMX))
+        counts.append((get, post, htmx))
+    assert counts[0] == counts[1]
+    assert all(n <= 6 for n in counts[0]), counts
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clients_answering_different_questions_at_once_both_persist(seeded):
+    assessment = services.assessment_start(pathway=pm.Pathway.objects.published().get())
+    url = step_url(assessment, "red_flags")
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def answer(code):
+        try:
+            client = Client()
+            barrier.wait()
+            for _ in range(5):
+                client.post(url, {code: "yes", "changed": code}, **HTMX)
+                client.post(url, {code: "no", "changed": code}, **HTMX)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=answer, args=(code,)) for code in ("fever", "ces_bowel")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert answers_of(assessment) == {"fever": "no", "ces_bowel": "no"}
