@@ -206,10 +206,12 @@ def edited_codes(request, form: StepForm, questions: list[QuestionSpec]) -> set[
     """The questions this page changed. Each field carries the answer the page was drawn with
     (`was_<code>`); a field still showing it was not touched here, so an answer given meanwhile
     in another tab, or stored by the first of a double submit, is left alone."""
+    answers = form.answers()
     edited = set()
     for question in questions:
         was = request.POST.get(f"was_{question.code}")
-        if was is None or question.code in form.errors or canonical(form.answers().get(question.code)) != was:
+        if (was is None or question.code in form.errors
+                or canonical(answers.get(question.code)) != was):
             edited.add(question.code)
     return edited
 
