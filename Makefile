@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 DEPS_HASH := $(shell sha1sum pyproject.toml 2>/dev/null | cut -c1-12)
 STAMP := $(VENV)/.installed-$(DEPS_HASH)
 
-.PHONY: help run test setup lint pytest bench clean
+.PHONY: help run test setup lint pytest bench clean system-packages
 
 help:
 	@echo "make run    set up (venv, dependencies, database, seeded content) and serve on http://127.0.0.1:8000"
@@ -40,7 +40,24 @@ run: setup
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-pytest: $(STAMP)
+# Debian packages the tests use: chromium (browser tests). Installed when missing and this
+# machine allows it (root with apt-get); otherwise the tests that need them are skipped, and
+# this says so plainly.
+SYSTEM_PACKAGES := chromium
+system-packages:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	    || echo "NOTE: could not install$$missing; the tests that need them will be skipped."; \
+	else \
+	  echo "NOTE:$$missing missing and cannot be installed here (needs root and apt-get);"; \
+	  echo "      the browser tests will be skipped."; \
+	fi
+
+pytest: $(STAMP) system-packages
 	$(BIN)/pytest
 
 test: setup lint pytest

@@ -1,0 +1,44 @@
+"""Browser tests: pytest-playwright driving Debian's chromium against the live test server."""
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+
+from pathway import seeding
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make from
+# it are ordinary synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.path.exists(CHROMIUM):
+        return
+    skip = pytest.mark.skip(reason=f"no chromium at {CHROMIUM}: browser tests skipped "
+                                   "(make test installs it where it can)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_collection_finish(session):
+    if not os.path.exists(CHROMIUM) and any("browser" in i.keywords for i in session.items):
+        print(f"\nNOTE: chromium not found at {CHROMIUM}; the browser tests are SKIPPED.")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": FLAGS}
+
+
+@pytest.fixture
+def site(live_server, transactional_db):
+    """The live server with the shipped content loaded."""
+    seeding.load(settings.SEEDS_DIR)
+    return live_server.url
