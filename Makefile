@@ -40,13 +40,14 @@ run: setup
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-# Debian packages the tests use: chromium (browser tests). Installed when missing and this
+# Debian packages the tests use: chromium (browser tests) and poppler-utils (pdftotext for the
+# handout PDFs). Installed when missing and this
 # machine allows it (root with apt-get); otherwise the tests that need them are skipped, and
 # this says so plainly.
-SYSTEM_PACKAGES := chromium
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "Installing Debian packages:$$missing"; \
@@ -54,7 +55,7 @@ system-packages:
 	    || echo "NOTE: could not install$$missing; the tests that need them will be skipped."; \
 	else \
 	  echo "NOTE:$$missing missing and cannot be installed here (needs root and apt-get);"; \
-	  echo "      the browser tests will be skipped."; \
+	  echo "      the tests that need them will be skipped."; \
 	fi
 
 pytest: $(STAMP) system-packages

@@ -243,6 +243,16 @@ class Treatment(Entry):
     benefit = models.TextField(help_text="For clinicians: expected benefit, with figures.")
     risks = models.TextField(help_text="For clinicians: risks and harms.")
     time_to_effect = models.CharField(max_length=200)
+    class HandoutRole(models.TextChoices):
+        NONE = "", "Not printed on the handout"
+        OPTION = "option", "A column of the option grid"
+        SELF_CARE = "self_care", "The self-care section"
+        MEDICINES = "medicines", "The medicines section"
+
+    handout_role = models.CharField(
+        max_length=10, choices=HandoutRole, blank=True, default="",
+        help_text="Where the patient handout prints this treatment.",
+    )
     patient_name = models.CharField(
         max_length=100, help_text="Plain-language name for the handout's option grid."
     )

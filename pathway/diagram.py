@@ -74,6 +74,12 @@ SHAPES: tuple[Shape, ...] = (
           "M314 490 C340 486 364 488 372 500 C378 526 372 556 352 564 C332 568 316 562 "
           "308 548 C302 528 306 506 314 490 Z", "S1", "S1", 340, 532),
 )
+# Fills as SVG presentation attributes, so renderers without CSS for inline SVG (WeasyPrint)
+# draw the same picture; the screen stylesheet overrides them when a region is toggled.
+ROOT_FILLS = {"L4": "#cfe3f3", "L5": "#d8ecd9", "S1": "#f3e1c7", "shared": "#e4e0ee",
+              "none": "#ebebeb"}
+PAIN_FILL = "url(#hatch-pain)"
+NUMB_FILL = "url(#dots-numb)"
 WHOLE_LEG = "whole_leg_diffuse"  # drawn as the outline of the whole leg
 STOCKING = "stocking_both_feet"  # listed beside the diagram: it is a pattern, not an area
 
@@ -89,17 +95,21 @@ class Diagram:
     editable_codes: set[str] = default(default_factory=set)
 
     def shapes(self, view: str) -> list[dict]:
-        return [
-            {
+        items = []
+        for shape in SHAPES:
+            if shape.view != view:
+                continue
+            pain, numb = shape.code in self.pain, shape.code in self.numb
+            items.append({
                 "shape": shape,
                 "label": self.labels.get(shape.code, shape.code.replace("_", " ")),
-                "pain": shape.code in self.pain,
-                "numb": shape.code in self.numb,
+                "pain": pain,
+                "numb": numb,
                 "editable": shape.code in self.editable_codes,
-            }
-            for shape in SHAPES
-            if shape.view == view
-        ]
+                "fill": PAIN_FILL if pain else NUMB_FILL if numb else ROOT_FILLS[shape.root],
+                "marked": pain or numb,
+            })
+        return items
 
     @property
     def front(self) -> list[dict]:

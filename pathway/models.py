@@ -61,6 +61,18 @@ class Pathway(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
         help_text="How far the top level must lead the next; otherwise 'indeterminate'.",
     )
+    patient_intended_use = models.TextField(
+        default="",
+        help_text="Handout: what the sheet is and is not, in plain language (grade 8 or lower)."
+    )
+    safety_net_emergency = models.TextField(
+        default="",
+        help_text="Handout card: 'go to A&E now' warning signs, one per line, in concrete words."
+    )
+    safety_net_urgent = models.TextField(
+        default="",
+        help_text="Handout: signs that need help the same day, one per line."
+    )
     change_note = models.TextField(blank=True, help_text="What changed in this version, and why.")
     revision = models.PositiveIntegerField(
         default=0,

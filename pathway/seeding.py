@@ -213,7 +213,8 @@ KB_KINDS: dict[str, KbKind] = {
     ),
     "treatments": KbKind(
         Treatment,
-        {"tier": F("str"), "involves": F("text"), "benefit": F("text"), "risks": F("text"),
+        {"tier": F("str"), "handout_role": F("str", required=False, default=""),
+         "involves": F("text"), "benefit": F("text"), "risks": F("text"),
          "time_to_effect": F("str"), "patient_name": F("str"), "patient_involves": F("text"),
          "patient_benefit": F("text"), "patient_risks": F("text"),
          "patient_recovery": F("text")},
@@ -240,6 +241,9 @@ PATHWAY_FIELDS = {
     "review_by": F("date"),
     "default_tier": F("str"),
     "localisation": F("any"),
+    "patient_intended_use": F("text"),
+    "safety_net_emergency": F("text"),
+    "safety_net_urgent": F("text"),
     "change_note": F("text", required=False, default=""),
     "steps": F("any"),
     "tiers": F("any"),
@@ -624,6 +628,7 @@ def _cross_check(data: SeedData, checker: _Checker, existing_kb: set[str],
                     if code not in root_codes:
                         checker.problem(f"{where}, field 'roots'", f"unknown root '{code}'")
             for name, allowed in (("category", Condition.Category.values),
+                                  ("handout_role", Treatment.HandoutRole.values),
                                   ("tier", [c for c, _ in Treatment._meta.get_field("tier")
                                             .choices]),
                                   ("view", ["front", "back", "both"])):
@@ -862,6 +867,9 @@ def export_pathway(pathway: pm.Pathway) -> dict[str, Any]:
         "exclusions": pathway.exclusions,
         "review_by": pathway.review_by,
         "default_tier": pathway.default_tier,
+        "patient_intended_use": pathway.patient_intended_use,
+        "safety_net_emergency": pathway.safety_net_emergency,
+        "safety_net_urgent": pathway.safety_net_urgent,
         "change_note": pathway.change_note,
         "steps": [{"code": s.code, "title": s.title, "intro": s.intro}
                   for s in pathway.steps.all()],
@@ -986,6 +994,9 @@ def _export_pathway_files(pathway: pm.Pathway, directory: Path) -> list[Path]:
         "review_by": data["review_by"], "default_tier": data["default_tier"],
         "localisation": {"threshold": data["localisation_threshold"],
                          "margin": data["localisation_margin"]},
+        "patient_intended_use": data["patient_intended_use"],
+        "safety_net_emergency": data["safety_net_emergency"],
+        "safety_net_urgent": data["safety_net_urgent"],
     }
     if data["change_note"]:
         meta["change_note"] = data["change_note"]

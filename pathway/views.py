@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from kb.models import Source
-from pathway import services
+from pathway import handout, services
 from pathway.diagram import diagram_for
 from pathway.engine import AnswerError, evaluate, validate
 from pathway.engine.evaluate import Result, asked, is_asked
@@ -417,6 +418,42 @@ def result(request, pk):
     return TemplateResponse(request, "pathway/result.html", page_context(
         ctx, outcome, sources=sources, explained=explain(ctx.snapshot, outcome),
         diagram=diagram_for(ctx.snapshot, ctx.answers), page="result"))
+
+
+def handout_request(request, pk):
+    """Load an assessment for its handout; None and a response when it cannot be printed."""
+    ctx = load(pk)
+    if ctx.first_incomplete:
+        return None, refuse_unreachable(request, ctx, "The handout")
+    variant = request.GET.get("for", "patient")
+    paper = request.GET.get("paper", "a4")
+    if variant not in handout.VARIANTS or paper not in handout.PAPERS:
+        return None, HttpResponseBadRequest(
+            "Choose a handout with ?for=patient or ?for=clinician, and paper=a4 or paper=letter.",
+            content_type="text/plain")
+    return handout.handout_context(ctx, variant, paper), None
+
+
+@private
+@require_http_methods(["GET", "HEAD"])
+def handout_page(request, pk):
+    context, refusal = handout_request(request, pk)
+    if refusal:
+        return refusal
+    return TemplateResponse(request, "pathway/handout.html", context)
+
+
+@private
+@require_http_methods(["GET", "HEAD"])
+def handout_pdf(request, pk):
+    context, refusal = handout_request(request, pk)
+    if refusal:
+        return refusal
+    response = HttpResponse(handout.render_pdf(context, request=request),
+                            content_type="application/pdf")
+    name = f"leg-pain-{context['variant']}-{context['assessment'].reference}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
 
 
 @dataclass

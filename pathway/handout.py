@@ -1,0 +1,94 @@
+"""The printed summary: patient and clinician variants, as HTML for printing and as PDF.
+
+All wording comes from content: the tier, the fired rules' patient lines, the level's patient
+explanation, the treatments' patient fields, the pathway's safety-net lists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from kb.models import Source, Treatment
+from pathway.diagram import diagram_for
+from pathway.engine import evaluate
+from pathway.engine.evaluate import asked
+
+VARIANTS = ("patient", "clinician")
+PAPERS = {"a4": "A4", "letter": "letter"}
+STYLESHEETS = ("css/print.css",)
+
+
+@dataclass
+class Option:
+    """One column of the option grid."""
+
+    name: str
+    involves: str
+    benefit: str
+    risks: str
+    recovery: str
+
+
+def handout_context(ctx, variant: str, paper: str, *, today: dt.date | None = None) -> dict:
+    """What both variants print, from an assessment's page context (`views.Context`)."""
+    from pathway.views import explain, page_context  # shared with the result page
+
+    today = today or timezone.localdate()
+    snapshot = ctx.snapshot
+    result = evaluate(snapshot, ctx.answers)
+    tier = snapshot.tier_by_code[result.tier]
+    treatments = list(Treatment.objects.filter(published=True).exclude(handout_role=""))
+    tier_rank = {t.code: t.rank for t in snapshot.tiers}
+    options = sorted((t for t in treatments if t.handout_role == Treatment.HandoutRole.OPTION),
+                     key=lambda t: -tier_rank.get(t.tier, 0))
+    facts = asked(snapshot, ctx.answers)
+    findings = [(state.step, [(q, facts.get(q.code)) for q in state.questions])
+                for state in ctx.states]
+    keys = {key for fired in result.fired for key in fired.rule.sources}
+    patient_lines = [f.rule.patient_line for f in result.tier_rules_fired
+                     if f.rule.target == result.tier and f.rule.patient_line]
+    pathway = ctx.assessment.pathway
+    return page_context(
+        ctx,
+        result,
+        variant=variant,
+        paper=paper,
+        today=today,
+        review_date=today + dt.timedelta(days=tier.review_interval_days),
+        review_days=tier.review_interval_days,
+        explained=explain(snapshot, result),
+        diagram=diagram_for(snapshot, ctx.answers),
+        findings=findings,
+        patient_lines=patient_lines,
+        self_care=[t for t in treatments if t.tier == "conservative" and t.handout_role in {
+            Treatment.HandoutRole.OPTION, Treatment.HandoutRole.SELF_CARE}],
+        medicines=[t for t in treatments if t.handout_role == Treatment.HandoutRole.MEDICINES],
+        options=[Option(t.patient_name, t.patient_involves, t.patient_benefit, t.patient_risks,
+                        t.patient_recovery) for t in options],
+        safety_emergency=lines(pathway.safety_net_emergency),
+        safety_urgent=lines(pathway.safety_net_urgent),
+        sources={s.key: s for s in Source.objects.filter(key__in=keys)} if
+        variant == "clinician" else {},
+        page="handout",
+    )
+
+
+def lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def render_pdf(context: dict[str, Any], *, request=None) -> bytes:
+    """The handout as PDF bytes. The stylesheet is read from disk: WeasyPrint fetches nothing."""
+    from weasyprint import CSS, HTML
+
+    html = render_to_string("pathway/handout.html", {**context, "pdf": True}, request=request)
+    files = [finders.find(name) for name in STYLESHEETS]
+    page = CSS(string=f"@page {{ size: {PAPERS[context['paper']]}; }}")
+    return HTML(string=html, base_url=str(files[0])).write_pdf(
+        stylesheets=[*(CSS(filename=path) for path in files), page])

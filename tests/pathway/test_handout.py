@@ -1,0 +1,177 @@
+"""The printed handout: both variants, as HTML and PDF, for every visible vignette."""
+
+import datetime as dt
+import html
+import re
+import shutil
+import subprocess
+import uuid
+
+import pytest
+import textstat
+from django.urls import reverse
+
+from pathway import models as pm
+from pathway import services
+from tests.engine.conftest import regression_cases
+
+CASES = regression_cases()
+needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None,
+                                     reason="pdftotext (poppler-utils) is not installed")
+
+
+@pytest.fixture
+def completed(seeded):
+    def make(answers):
+        assessment = services.assessment_start(pathway=pm.Pathway.objects.published().get())
+        services.answers_record(assessment=assessment, values=answers)
+        return assessment
+    return make
+
+
+def url(assessment, name="handout", **params):
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return f"{reverse(name, kwargs={'pk': assessment.pk})}?{query}"
+
+
+BLOCKS = re.compile(r"</?(p|li|h1|h2|h3|td|th|dt|dd|caption|div|section|header|tr)\b[^>]*>")
+
+
+def readable_text(page: str) -> str:
+    """The words a reader reads: each block (paragraph, list item, cell) is its own sentence."""
+    body = page.split("<main", 1)[1]
+    body = re.sub(r"<svg.*?</svg>", " ", body, flags=re.S)
+    body = re.sub(r'<span class="visually-hidden">.*?</span>', " ", body, flags=re.S)
+    parts = [html.unescape(re.sub(r"<[^>]+>", " ", chunk)) for chunk in BLOCKS.split(body)]
+    sentences = []
+    for part in parts:
+        text = " ".join(part.split())
+        if text and text not in {"p", "li", "h1", "h2", "h3", "td", "th", "dt", "dd", "caption",
+                                 "div", "section", "header", "tr"}:
+            sentences.append(text if text[-1] in ".!?:" else text + ".")
+    return " ".join(sentences)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c["code"])
+def test_both_variants_render_as_html_for_every_vignette(client, completed, case):
+    assessment = completed(case["answers"])
+    for variant in ("patient", "clinician"):
+        response = client.get(url(assessment, **{"for": variant}))
+        assert response.status_code == 200
+        assert assessment.reference in response.text
+        assert "Go to A&amp;E straight away" in response.text  # the card, on every handout
+        assert response["Cache-Control"] == "no-store"
+        assert "<nav class=\"site-header" not in response.text
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c["code"])
+def test_the_patient_text_reads_at_grade_8_or_lower(client, completed, case):
+    assessment = completed(case["answers"])
+    page = client.get(url(assessment, **{"for": "patient"})).text
+    text = readable_text(page)
+    assert len(text.split()) > 150
+    grade = textstat.flesch_kincaid_grade(text)
+    assert grade <= 8, f"{case['code']}: reading grade {grade}"
+
+
+def pdf_text(content: bytes, tmp_path) -> str:
+    path = tmp_path / f"{uuid.uuid4().hex}.pdf"
+    path.write_bytes(content)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+@needs_pdftotext
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c["code"])
+def test_every_pdf_carries_the_plan_card_review_date_version_and_reference(
+        client, completed, case, tmp_path):
+    assessment = completed(case["answers"])
+    pathway = assessment.pathway
+    result_page = client.get(reverse("result", kwargs={"pk": assessment.pk})).text
+    tier = pathway.tiers.get(code=re.search(r'data-tier="(\w+)"', result_page).group(1))
+    for variant in ("patient", "clinician"):
+        response = client.get(url(assessment, "handout_pdf", **{"for": variant}))
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        text = " ".join(pdf_text(response.content, tmp_path).split())
+        plan = tier.patient_summary if variant == "patient" else tier.clinician_summary
+        assert " ".join(plan.split())[:60] in text, variant
+        assert "Numbness in or around your back passage or your buttocks." in text
+        review = dt.date.today() + dt.timedelta(days=tier.review_interval_days)
+        assert f"{review.day} {review:%B %Y}" in text, variant
+        assert f"Content version {pathway.version}" in text
+        assert assessment.reference in text
+        pages = text.count(f"Reference {assessment.reference} · Content version")
+        assert pages == len(re.findall(r"Page \d+ of", text)), "reference on every page"
+
+
+@needs_pdftotext
+def test_letter_and_a4_paper(client, completed, tmp_path):
+    assessment = completed(CASES[0]["answers"])
+    for paper, size in (("a4", "595.276 x 841.89"), ("letter", "612 x 792")):
+        response = client.get(url(assessment, "handout_pdf", **{"for": "patient",
+                                                                "paper": paper}))
+        path = tmp_path / f"{paper}.pdf"
+        path.write_bytes(response.content)
+        info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
+                              check=True).stdout
+        assert size in info, paper
+
+
+def test_an_emergency_handout_leads_with_what_to_do_now(client, completed):
+    emergency = next(c for c in CASES if c["expect_tiers"] == ["emergency"])
+    assessment = completed(emergency["answers"])
+    page = client.get(url(assessment, **{"for": "patient"})).text
+    main = page.split("<main", 1)[1]
+    first_section = re.search(r"<section[^>]*>\s*<h2[^>]*>([^<]+)</h2>", main).group(1)
+    assert first_section == "What to do now"
+    assert "Go to the emergency department now" in main.split("</section>", 1)[0]
+
+
+def test_no_answer_marked_not_assessed_is_printed_as_normal(client, completed):
+    answers = {**CASES[2]["answers"], "ces_bowel": "not_assessed", "reflex_knee": "not_tested",
+               "hip_exam": "not_tested"}
+    assessment = completed(answers)
+    page = client.get(url(assessment, **{"for": "clinician"})).text
+    rows = dict(re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', page))
+    assert rows["Loss of rectal sensation or new faecal incontinence?"] == "Not assessed"
+    assert rows["Knee jerk on the affected side"] == "Not tested"
+    assert rows["Hip examination"] == "Not tested"
+    assert "Red-flag screen incomplete" in page
+    patient = client.get(url(assessment, **{"for": "patient"})).text
+    assert "We did not check some warning signs today" in patient
+
+
+def test_an_unknown_assessment_gives_404(client, seeded):
+    missing = uuid.uuid4()
+    assert client.get(reverse("handout", kwargs={"pk": missing})).status_code == 404
+    assert client.get(reverse("handout_pdf", kwargs={"pk": missing})).status_code == 404
+
+
+def test_an_unknown_variant_or_paper_is_a_clear_400(client, completed):
+    assessment = completed(CASES[0]["answers"])
+    response = client.get(url(assessment, **{"for": "relative"}))
+    assert response.status_code == 400
+    assert "?for=patient or ?for=clinician" in response.text
+    assert client.get(url(assessment, "handout_pdf", paper="a3")).status_code == 400
+
+
+def test_an_incomplete_assessment_has_no_handout_yet(client, completed):
+    assessment = completed({"age": 40})
+    response = client.get(url(assessment, **{"for": "patient"}))
+    assert response.status_code == 302
+    assert "/red_flags/" in response.url
+
+
+def test_the_result_page_offers_both_variants(client, completed):
+    assessment = completed(CASES[0]["answers"])
+    page = client.get(reverse("result", kwargs={"pk": assessment.pk})).text
+    for variant in ("patient", "clinician"):
+        assert f"?for={variant}" in page
+
+
+def test_no_patient_identifier_is_asked_for_or_printed(client, completed):
+    assessment = completed(CASES[0]["answers"])
+    page = client.get(url(assessment, **{"for": "patient"})).text.lower()
+    for word in ("nhs number", "date of birth", "patient name", "address"):
+        assert word not in page
