@@ -83,12 +83,23 @@ def lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def footer_css(assessment, today: dt.date) -> str:
+    """The reference, version and date in every page's bottom margin (browser print and PDF)."""
+    text = (f"Reference {assessment.reference} · Content version {assessment.pathway.version}"
+            f" · {today:%-d %B %Y}").replace("\\", "").replace('"', "")
+    return (
+        "@page { @bottom-left { content: \"" + text + "\"; "
+        "font: 8pt 'DejaVu Sans', Arial, sans-serif; color: #4a5565; } }\n"
+    )
+
+
 def render_pdf(context: dict[str, Any], *, request=None) -> bytes:
     """The handout as PDF bytes. The stylesheet is read from disk: WeasyPrint fetches nothing."""
     from weasyprint import CSS, HTML
 
     html = render_to_string("pathway/handout.html", {**context, "pdf": True}, request=request)
     files = [finders.find(name) for name in STYLESHEETS]
-    page = CSS(string=f"@page {{ size: {PAPERS[context['paper']]}; }}")
+    page = CSS(string=f"@page {{ size: {PAPERS[context['paper']]}; }}"
+               + footer_css(context["assessment"], context["today"]))
     return HTML(string=html, base_url=str(files[0])).write_pdf(
         stylesheets=[*(CSS(filename=path) for path in files), page])

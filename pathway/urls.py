@@ -11,6 +11,7 @@ urlpatterns = [
     path("a/<uuid:pk>/result/", views.result, name="result"),
     path("a/<uuid:pk>/handout/", views.handout_page, name="handout"),
     path("a/<uuid:pk>/handout.pdf", views.handout_pdf, name="handout_pdf"),
+    path("a/<uuid:pk>/handout.css", views.handout_css, name="handout_css"),
     path("a/<uuid:pk>/<slug:step>/", views.step, name="step"),
     path("kb/", include("kb.urls")),
     path("admin/", admin.site.urls),

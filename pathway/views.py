@@ -17,6 +17,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -454,6 +455,15 @@ def handout_pdf(request, pk):
     name = f"leg-pain-{context['variant']}-{context['assessment'].reference}.pdf"
     response["Content-Disposition"] = f'inline; filename="{name}"'
     return response
+
+
+@private
+@require_http_methods(["GET", "HEAD"])
+def handout_css(request, pk):
+    """The per-handout page footer for browser printing (no inline styles: see CSP)."""
+    assessment = get_object_or_404(Assessment.objects.select_related("pathway"), pk=pk)
+    return HttpResponse(handout.footer_css(assessment, timezone.localdate()),
+                        content_type="text/css")
 
 
 @dataclass

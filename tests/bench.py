@@ -9,12 +9,16 @@ from __future__ import annotations
 import dataclasses
 import os
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import django
 
+# A throwaway database, so the figures never touch (or depend on) the developer's db.sqlite3.
+_workdir = tempfile.mkdtemp(prefix="pathway-bench-")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{_workdir}/bench.sqlite3")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pathway.settings")
 django.setup()
 
@@ -118,9 +122,54 @@ def engine() -> None:
         print(f"  {'':<52} {median / base:5.1f} x the 1x time")
 
 
+def pages() -> None:
+    from django.core.management import call_command
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from pathway import services
+    from pathway.models import Pathway
+
+    setup_test_environment()
+    call_command("migrate", verbosity=0)
+    seeding.load(SEEDED.parent.parent)
+    pathway = Pathway.objects.published().get()
+    with (SEEDED / "cases.yaml").open() as handle:
+        cases = yaml.safe_load(handle)["cases"]
+    assessments = []
+    for case in cases:
+        assessment = services.assessment_start(pathway=pathway)
+        services.answers_record(assessment=assessment, values=case["answers"])
+        assessments.append(assessment)
+    client = Client()
+    state = {"i": 0}
+
+    def next_pk():
+        state["i"] = (state["i"] + 1) % len(assessments)
+        return assessments[state["i"]].pk
+
+    def get(path: str) -> Callable[[], None]:
+        def call() -> None:
+            response = client.get(path.format(pk=next_pk()))
+            assert response.status_code == 200, response.status_code
+        return call
+
+    print("\nPages, in process (Django test client, SQLite), one of the 12 cases per call")
+    row("result page", measure(get("/a/{pk}/result/"), batches=20, per_batch=5), unit="ms")
+    row("handout HTML, patient", measure(get("/a/{pk}/handout/?for=patient"), batches=20,
+                                         per_batch=5), unit="ms")
+    row("handout HTML, clinician", measure(get("/a/{pk}/handout/?for=clinician"), batches=20,
+                                           per_batch=5), unit="ms")
+    row("handout PDF, patient (WeasyPrint)",
+        measure(get("/a/{pk}/handout.pdf?for=patient"), batches=12, per_batch=1), unit="ms")
+    row("handout PDF, clinician (WeasyPrint)",
+        measure(get("/a/{pk}/handout.pdf?for=clinician"), batches=12, per_batch=1), unit="ms")
+
+
 def main() -> None:
     print("make bench: figures are per call; lower is better. Nothing here is asserted.\n")
     engine()
+    pages()
 
 
 if __name__ == "__main__":

@@ -39,19 +39,20 @@ def because_text(because: Because, snapshot: Snapshot) -> str:
     question = snapshot.question_by_code.get(criterion.subject)
     if question is None:
         return str(because)
+    prompt = question.prompt.rstrip("?")
     if criterion.op == "unanswered":
-        return f"{question.prompt}: not answered"
+        return f"{prompt}: not answered"
     if criterion.op in VALUELESS_OPS:
-        return f"{question.prompt}: answered"
+        return f"{prompt}: answered"
     if criterion.op in {"contains", "not_contains"}:
         verb = "includes" if criterion.op == "contains" else "does not include"
-        return f"{question.prompt}: {verb} {question.label_for(criterion.value).lower()}"
+        return f"{prompt}: {verb} {question.label_for(criterion.value).lower()}"
     answer = answer_text(question, because.answer)
     if criterion.op in PLAIN_OPS:
         unit = "" if question.type == "mrc" else f" {question.unit}".rstrip()
-        return (f"{question.prompt}: {answer} ({PLAIN_OPS[criterion.op]} "
+        return (f"{prompt}: {answer} ({PLAIN_OPS[criterion.op]} "
                 f"{criterion.value}{'/5' if question.type == 'mrc' else unit})")
-    return f"{question.prompt}: {answer}"
+    return f"{prompt}: {answer}"
 
 
 @register.filter

@@ -175,3 +175,13 @@ def test_no_patient_identifier_is_asked_for_or_printed(client, completed):
     page = client.get(url(assessment, **{"for": "patient"})).text.lower()
     for word in ("nhs number", "date of birth", "patient name", "address"):
         assert word not in page
+
+
+def test_the_print_footer_stylesheet_carries_the_reference_on_every_page(client, completed):
+    assessment = completed(CASES[0]["answers"])
+    response = client.get(reverse("handout_css", kwargs={"pk": assessment.pk}))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/css")
+    assert f"Reference {assessment.reference} · Content version 1" in response.text
+    assert "@bottom-left" in response.text
+    assert client.get(reverse("handout_css", kwargs={"pk": uuid.uuid4()})).status_code == 404
