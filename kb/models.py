@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from kb import markdown
 
@@ -32,6 +33,7 @@ class Source(models.Model):
     publisher = models.CharField(max_length=200, blank=True)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     url = models.URLField(max_length=500, blank=True)
+    history = HistoricalRecords()
     certainty = models.CharField(
         max_length=1,
         choices=Certainty,
@@ -96,6 +98,7 @@ class Entry(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = EntryQuerySet.as_manager()
+    history = HistoricalRecords(inherit=True)
 
     # The Markdown fields of this kind, in the order its page shows them.
     text_fields: tuple[str, ...] = ("body",)
@@ -172,6 +175,7 @@ class RootContribution(models.Model):
     muscle = models.ForeignKey(Muscle, on_delete=models.CASCADE, related_name="contributions")
     root = models.ForeignKey(NerveRoot, on_delete=models.CASCADE, related_name="contributions")
     share = models.CharField(max_length=4, choices=Share, default=Share.MAIN)
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [

@@ -10,13 +10,50 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from kb.models import Entry, Source
 from pathway.engine import conditions
+
+
+class ReadOnlyVersion(PermissionDenied):
+    """A published or retired version cannot change: make a new draft from it instead."""
+
+    def __init__(self, pathway: Pathway):
+        super().__init__(
+            f"Version {pathway.version} of '{pathway.slug}' is {pathway.status} and read-only. "
+            "Make a new draft from it to change the content."
+        )
+
+
+class VersionedContent(models.Model):
+    """Content owned by one pathway version: it can change only while that version is a draft."""
+
+    class Meta:
+        abstract = True
+
+    def owning_pathway(self) -> Pathway | None:
+        return self.pathway if self.pathway_id else None
+
+    def ensure_editable(self) -> None:
+        pathway = self.owning_pathway()
+        if pathway is not None:
+            status = Pathway.objects.filter(pk=pathway.pk).values_list("status", flat=True).first()
+            if status and status != Pathway.Status.DRAFT:
+                pathway.status = status
+                raise ReadOnlyVersion(pathway)
+
+    def save(self, *args, **kwargs) -> None:
+        self.ensure_editable()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self.ensure_editable()
+        return super().delete(*args, **kwargs)
 
 
 class PathwayQuerySet(models.QuerySet):
@@ -83,8 +120,13 @@ class Pathway(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
 
     objects = PathwayQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    # Fields that may change once a version is published: its lifecycle, nothing else.
+    LIFECYCLE_FIELDS = frozenset({"status", "published_at", "revision"})
 
     class Meta:
+        permissions = [("publish_pathway", "Can publish and retire pathway versions")]
         ordering = ["slug", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["slug", "version"], name="unique_pathway_version"),
@@ -99,10 +141,26 @@ class Pathway(models.Model):
         return f"{self.title} v{self.version} ({self.get_status_display().lower()})"
 
     def save(self, *args, **kwargs) -> None:
+        if self.pk:
+            stored = Pathway.objects.filter(pk=self.pk).first()
+            if stored is not None and stored.status != self.Status.DRAFT:
+                changed = {f.attname for f in self._meta.concrete_fields
+                           if getattr(stored, f.attname) != getattr(self, f.attname)}
+                if changed - self.LIFECYCLE_FIELDS:
+                    raise ReadOnlyVersion(stored)
         self.revision += 1
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "revision"}
         super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.status != self.Status.DRAFT:
+            raise ReadOnlyVersion(self)
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
 
     def touch(self) -> None:
         """Record that this version's content changed (invalidates cached snapshots)."""
@@ -116,12 +174,14 @@ class Pathway(models.Model):
                                                    "this version."})
 
 
-class Step(models.Model):
+class Step(VersionedContent):
     pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="steps")
     code = models.SlugField(max_length=40, help_text="Used in the step's URL, e.g. red_flags.")
     title = models.CharField(max_length=100)
     intro = models.TextField(blank=True, help_text="A sentence or two shown above the questions.")
     order = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["pathway", "order", "id"]
@@ -133,7 +193,7 @@ class Step(models.Model):
         return self.title
 
 
-class Question(models.Model):
+class Question(VersionedContent):
     class Type(models.TextChoices):
         NUMBER = "number", "Number"
         MRC = "mrc", "MRC power grade (0-5)"
@@ -170,6 +230,8 @@ class Question(models.Model):
         help_text="The knowledge-base page that explains this finding.",
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["pathway", "step__order", "order", "id"]
         constraints = [
@@ -182,6 +244,9 @@ class Question(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.pathway_id = self.step.pathway_id
         super().save(*args, **kwargs)
+
+    def owning_pathway(self) -> Pathway | None:
+        return self.step.pathway if self.step_id else None
 
     def clean(self) -> None:
         super().clean()
@@ -210,11 +275,13 @@ class Question(models.Model):
         )
 
 
-class Option(models.Model):
+class Option(VersionedContent):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
     code = models.CharField(max_length=60)
     label = models.CharField(max_length=200)
     order = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["question", "order", "id"]
@@ -225,8 +292,11 @@ class Option(models.Model):
     def __str__(self) -> str:
         return f"{self.code}: {self.label}"
 
+    def owning_pathway(self) -> Pathway | None:
+        return self.question.pathway if self.question_id else None
 
-class Tier(models.Model):
+
+class Tier(VersionedContent):
     pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="tiers")
     code = models.CharField(max_length=40)
     rank = models.PositiveSmallIntegerField(help_text="1 is the most urgent.")
@@ -242,6 +312,8 @@ class Tier(models.Model):
         help_text="Days until the review date printed on the handout."
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["pathway", "rank"]
         constraints = [
@@ -253,7 +325,7 @@ class Tier(models.Model):
         return self.title
 
 
-class Level(models.Model):
+class Level(VersionedContent):
     pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="levels")
     code = models.CharField(max_length=40)
     title = models.CharField(max_length=100)
@@ -265,6 +337,8 @@ class Level(models.Model):
         help_text="Plain language for the handout: what we think is causing the leg pain."
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["pathway", "order", "id"]
         constraints = [
@@ -275,7 +349,7 @@ class Level(models.Model):
         return self.code
 
 
-class Rule(models.Model):
+class Rule(VersionedContent):
     class Effect(models.TextChoices):
         TIER = "tier", "Suggest a tier"
         SCORE = "score", "Add to a level's score"
@@ -300,6 +374,8 @@ class Rule(models.Model):
     patient_line = models.TextField(blank=True, help_text="Plain language for the handout.")
     sources = models.ManyToManyField(Source, blank=True, related_name="rules")
     order = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["pathway", "order", "id"]
@@ -332,7 +408,7 @@ class Rule(models.Model):
         return conditions.format_condition(self.condition())
 
 
-class Criterion(models.Model):
+class Criterion(VersionedContent):
     """One `<subject> <op> <value>` test, in a rule's condition or a question's enable-when.
 
     Criteria with the same group number are ORed; the groups are ANDed.
@@ -356,6 +432,8 @@ class Criterion(models.Model):
     op = models.CharField(max_length=20, choices=list(conditions.OPS.items()))
     value = models.JSONField(null=True, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["group", "id"]
         verbose_name_plural = "criteria"
@@ -371,12 +449,16 @@ class Criterion(models.Model):
         return conditions.format_criterion(self.as_criterion())
 
     def save(self, *args, **kwargs) -> None:
+        self.ensure_editable()
         self.full_clean()
         super().save(*args, **kwargs)
 
     def as_criterion(self) -> conditions.Criterion:
         value = tuple(self.value) if isinstance(self.value, list) else self.value
         return conditions.Criterion(self.subject, self.op, value)
+
+    def owning_pathway(self) -> Pathway | None:
+        return self.owner_pathway
 
     @property
     def owner_pathway(self) -> Pathway | None:
@@ -419,7 +501,7 @@ def condition_of(criteria) -> conditions.Condition:
     return tuple(tuple(group) for _, group in sorted(groups.items()))
 
 
-class RegressionCase(models.Model):
+class RegressionCase(VersionedContent):
     """A clinical case with the tiers and levels a guideline-faithful answer may give.
 
     Run against a version before it is published; the seeded cases are the acceptance vignettes.
@@ -437,6 +519,8 @@ class RegressionCase(models.Model):
         default=list, help_text="Acceptable level codes, the preferred first."
     )
     order = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["pathway", "order", "id"]
@@ -459,6 +543,9 @@ class Assessment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    is_preview = models.BooleanField(
+        default=False, help_text="Staff walking a draft version; never shown to other users."
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -46,5 +46,9 @@ def content_changed(sender, instance, **kwargs):
 
 @receiver(m2m_changed, sender=pm.Rule.sources.through)
 def rule_sources_changed(sender, instance, action, **kwargs):
-    if action.startswith("post_") and isinstance(instance, pm.Rule):
+    if not isinstance(instance, pm.Rule):
+        return
+    if action.startswith("pre_"):
+        instance.ensure_editable()  # a published rule's sources are frozen with it
+    else:
         bump([instance.pathway_id])

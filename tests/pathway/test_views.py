@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from pathway import models as pm
 from pathway import services
+from pathway.publishing import publish
 from tests.engine.conftest import regression_cases
 from tests.pathway import factories as f
 
@@ -345,7 +346,7 @@ def test_every_vignette_through_the_form_matches_assess(client, seeded, case, ca
 
 
 def sized_pathway(questions_on_step: int):
-    pathway = f.PathwayFactory(status="published", slug=f"sized-{questions_on_step}")
+    pathway = f.PathwayFactory(slug=f"sized-{questions_on_step}")
     f.TierFactory(pathway=pathway)
     f.LevelFactory(pathway=pathway, code="indeterminate")
     step = f.StepFactory(pathway=pathway, code="only")
@@ -355,6 +356,7 @@ def sized_pathway(questions_on_step: int):
         rule = f.RuleFactory(pathway=pathway, target="conservative")
         f.CriterionFactory(rule=rule, subject=question.code, op="eq", value="a")
         codes.append(question.code)
+    publish(pathway, user=None)
     return services.assessment_start(pathway=pathway), codes
 
 
