@@ -36,6 +36,14 @@ class VersionedContent(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs) -> None:
+        self.ensure_editable()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self.ensure_editable()
+        return super().delete(*args, **kwargs)
+
     def owning_pathway(self) -> Pathway | None:
         return self.pathway if self.pathway_id else None
 
@@ -46,14 +54,6 @@ class VersionedContent(models.Model):
             if status and status != Pathway.Status.DRAFT:
                 pathway.status = status
                 raise ReadOnlyVersion(pathway)
-
-    def save(self, *args, **kwargs) -> None:
-        self.ensure_editable()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        self.ensure_editable()
-        return super().delete(*args, **kwargs)
 
 
 class PathwayQuerySet(models.QuerySet):
