@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
 from kb import markdown
 from kb.models import (
@@ -17,7 +18,7 @@ from kb.models import (
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(SimpleHistoryAdmin):
     list_display = ["key", "short_citation", "publisher", "year", "certainty"]
     list_filter = ["certainty", "year"]
     search_fields = ["key", "citation", "publisher"]
@@ -27,7 +28,7 @@ class SourceAdmin(admin.ModelAdmin):
         return obj.citation if len(obj.citation) <= 90 else obj.citation[:87] + "..."
 
 
-class EntryAdmin(admin.ModelAdmin):
+class EntryAdmin(SimpleHistoryAdmin):
     """Shared admin for every kb kind: searchable, filterable, with a rendered preview."""
 
     list_display = ["title", "slug", "published", "review_by", "overdue"]

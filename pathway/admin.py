@@ -3,11 +3,60 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from simple_history.admin import SimpleHistoryAdmin
 
+from pathway import checks, versions
 from pathway import models as pm
 from pathway.engine import conditions
+from pathway.publishing import PublishRefused, publish, retire
+
+
+def editable(obj) -> bool:
+    """Content of a published or retired version is read-only; a draft's is editable."""
+    if obj is None:
+        return True
+    pathway = obj if isinstance(obj, pm.Pathway) else obj.owning_pathway()
+    return pathway is None or pathway.is_draft
+
+
+class VersionedAdmin(SimpleHistoryAdmin):
+    """Content of one version: read-only unless the version is a draft; history kept."""
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and editable(obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and editable(obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # New content can only go into a draft.
+        related = db_field.related_model
+        if related is pm.Pathway:
+            kwargs["queryset"] = pm.Pathway.objects.filter(status=pm.Pathway.Status.DRAFT)
+        elif related in {pm.Step, pm.Rule, pm.Question}:
+            kwargs["queryset"] = related.objects.filter(
+                pathway__status=pm.Pathway.Status.DRAFT).select_related("pathway")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class DraftInlineMixin:
+    """Inlines follow their parent: read-only when it belongs to a published version."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return super().has_add_permission(request, obj) and editable(obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and editable(obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and editable(obj)
 
 
 class CriterionForm(forms.ModelForm):
@@ -68,7 +117,7 @@ class CriterionInlineFormSet(forms.BaseInlineFormSet):
         return form
 
 
-class CriterionInline(admin.TabularInline):
+class CriterionInline(DraftInlineMixin, admin.TabularInline):
     model = pm.Criterion
     form = CriterionForm
     formset = CriterionInlineFormSet
@@ -89,48 +138,173 @@ class EnableWhenInline(CriterionInline):
     verbose_name_plural = "Ask only when (same group number = OR; different groups = AND)"
 
 
-class OptionInline(admin.TabularInline):
+class OptionInline(DraftInlineMixin, admin.TabularInline):
     model = pm.Option
     extra = 0
     fields = ["order", "code", "label"]
 
 
-class StepInline(admin.TabularInline):
+class StepInline(DraftInlineMixin, admin.TabularInline):
     model = pm.Step
     extra = 0
     fields = ["order", "code", "title", "intro"]
 
 
-class TierInline(admin.StackedInline):
+class TierInline(DraftInlineMixin, admin.StackedInline):
     model = pm.Tier
     extra = 0
 
 
-class LevelInline(admin.StackedInline):
+class LevelInline(DraftInlineMixin, admin.StackedInline):
     model = pm.Level
     extra = 0
     autocomplete_fields = ["kb_entry"]
 
 
 @admin.register(pm.Pathway)
-class PathwayAdmin(admin.ModelAdmin):
+class PathwayAdmin(VersionedAdmin):
     list_display = ["title", "slug", "version", "status", "review_by", "published_at"]
     list_filter = ["status", "slug"]
     search_fields = ["title", "slug", "change_note"]
     readonly_fields = ["status", "published_at", "created_at"]
     inlines = [StepInline, TierInline, LevelInline]
+    change_form_template = "admin/pathway/pathway/change_form.html"
     fieldsets = [
         (None, {"fields": ["slug", "version", "title", "status", "published_at", "created_at"]}),
         ("Scope (shown on the start page and every handout)",
          {"fields": ["intended_use", "population", "exclusions", "review_by"]}),
         ("Decisions", {"fields": ["default_tier", "localisation_threshold",
                                   "localisation_margin"]}),
+        ("Patient handout (plain language, reading grade 8 or lower)",
+         {"fields": ["patient_intended_use", "safety_net_emergency", "safety_net_urgent"]}),
         ("Change note", {"fields": ["change_note"]}),
     ]
 
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/checks/", view(self.checks_view), name="pathway_pathway_checks"),
+            path("<int:pk>/cases/", view(self.cases_view), name="pathway_pathway_cases"),
+            path("<int:pk>/compare/", view(self.compare_view), name="pathway_pathway_compare"),
+            path("<int:pk>/new-draft/", view(self.new_draft_view),
+                 name="pathway_pathway_new_draft"),
+            path("<int:pk>/publish/", view(self.publish_view), name="pathway_pathway_publish"),
+            path("<int:pk>/retire/", view(self.retire_view), name="pathway_pathway_retire"),
+            path("<int:pk>/preview/", view(self.preview_view), name="pathway_pathway_preview"),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None:
+            context.update(self.version_tools(request, obj))
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def version_tools(self, request, obj: pm.Pathway) -> dict:
+        user = request.user
+        return {
+            "can_view_version": self.has_view_permission(request, obj),
+            "can_new_draft": user.has_perm("pathway.add_pathway"),
+            "can_publish": user.has_perm("pathway.publish_pathway") and obj.is_draft,
+            "can_retire": user.has_perm("pathway.publish_pathway")
+            and obj.status == pm.Pathway.Status.PUBLISHED,
+        }
+
+    def version_or_403(self, request, pk) -> pm.Pathway:
+        obj = get_object_or_404(pm.Pathway, pk=pk)
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied("You cannot see this pathway's content.")
+        return obj
+
+    def page(self, request, template: str, obj: pm.Pathway, title: str, **extra):
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
+                   "original": obj, "title": title, **self.version_tools(request, obj), **extra}
+        return TemplateResponse(request, template, context)
+
+    def checks_view(self, request, pk):
+        obj = self.version_or_403(request, pk)
+        findings = checks.run_checks(obj)
+        return self.page(request, "admin/pathway/pathway/checks.html", obj,
+                         f"Checks: {obj}", findings=findings,
+                         errors=[f for f in findings if f.severity == checks.ERROR],
+                         warnings=[f for f in findings if f.severity == checks.WARNING])
+
+    def cases_view(self, request, pk):
+        obj = self.version_or_403(request, pk)
+        outcomes = checks.run_cases(obj)
+        return self.page(request, "admin/pathway/pathway/cases.html", obj,
+                         f"Regression cases: {obj}", outcomes=outcomes,
+                         failed=[o for o in outcomes if not o.passed])
+
+    def compare_view(self, request, pk):
+        obj = self.version_or_403(request, pk)
+        others = pm.Pathway.objects.for_slug(obj.slug).exclude(pk=obj.pk).order_by("-version")
+        other_pk = request.GET.get("with")
+        other = others.filter(pk=other_pk).first() if other_pk and other_pk.isdigit() else (
+            others.filter(status=pm.Pathway.Status.PUBLISHED).first() or others.first())
+        sections = versions.compare(other, obj) if other else []
+        return self.page(request, "admin/pathway/pathway/compare.html", obj,
+                         f"Compare: {obj}", other=other, others=others, sections=sections)
+
+    def new_draft_view(self, request, pk):
+        return self._post(request, pk, self._new_draft)
+
+    def _new_draft(self, request, obj):
+        if not request.user.has_perm("pathway.add_pathway"):
+            raise PermissionDenied("Only a content editor can make a new draft.")
+        draft = versions.new_draft(obj, user=request.user)
+        messages.success(request, f"Draft version {draft.version} made from version "
+                                  f"{obj.version}. Edit it, run the checks, then publish.")
+        return redirect("admin:pathway_pathway_change", draft.pk)
+
+    def publish_view(self, request, pk):
+        obj = self.version_or_403(request, pk)
+        if not request.user.has_perm("pathway.publish_pathway"):
+            raise PermissionDenied("Only a clinical publisher can publish.")
+        if request.method == "POST":
+            try:
+                publish(obj, user=request.user)
+            except PublishRefused as exc:
+                messages.error(request, f"Version {obj.version} was not published.")
+                return self.page(request, "admin/pathway/pathway/publish.html", obj,
+                                 f"Publish: {obj}", report=exc.report, problems=exc.problems)
+            messages.success(request, f"Version {obj.version} is published; the previous "
+                                      "version is retired.")
+            return redirect("admin:pathway_pathway_change", obj.pk)
+        report = checks.gate(obj) if obj.is_draft else None
+        return self.page(request, "admin/pathway/pathway/publish.html", obj, f"Publish: {obj}",
+                         report=report, problems=report.problems() if report else [])
+
+    def retire_view(self, request, pk):
+        return self._post(request, pk, self._retire)
+
+    def _retire(self, request, obj):
+        try:
+            retire(obj, user=request.user)
+        except PublishRefused as exc:
+            messages.error(request, "; ".join(exc.problems))
+        else:
+            messages.success(request, f"Version {obj.version} is retired. No version of this "
+                                      "pathway is published now.")
+        return redirect("admin:pathway_pathway_change", obj.pk)
+
+    def preview_view(self, request, pk):
+        return self._post(request, pk, self._preview)
+
+    def _preview(self, request, obj):
+        from pathway.snapshot import snapshot_for
+
+        assessment = pm.Assessment.objects.create(pathway=obj, is_preview=True)
+        first = snapshot_for(obj).steps[0].code
+        return redirect(reverse("step", kwargs={"pk": assessment.pk, "step": first}))
+
+    def _post(self, request, pk, action):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        return action(request, self.version_or_403(request, pk))
+
 
 @admin.register(pm.Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(VersionedAdmin):
     list_display = ["code", "prompt", "step", "type", "red_flag", "required", "enable_when_text",
                     "pathway"]
     list_filter = ["pathway", "step__code", "type", "red_flag", "required"]
@@ -151,7 +325,7 @@ class QuestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(pm.Rule)
-class RuleAdmin(admin.ModelAdmin):
+class RuleAdmin(VersionedAdmin):
     list_display = ["code", "title", "effect", "target", "weight", "condition_text", "pathway"]
     list_filter = ["pathway", "effect", "target"]
     search_fields = ["code", "title", "rationale", "action", "criteria__subject"]
@@ -177,7 +351,7 @@ class RuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(pm.Criterion)
-class CriterionAdmin(admin.ModelAdmin):
+class CriterionAdmin(VersionedAdmin):
     form = CriterionForm
     list_display = ["__str__", "group", "rule", "enables"]
     list_filter = ["op", "rule__pathway"]
@@ -188,14 +362,14 @@ class CriterionAdmin(admin.ModelAdmin):
 
 
 @admin.register(pm.Step)
-class StepAdmin(admin.ModelAdmin):
+class StepAdmin(VersionedAdmin):
     list_display = ["title", "code", "order", "pathway"]
     list_filter = ["pathway"]
     search_fields = ["code", "title"]
 
 
 @admin.register(pm.Option)
-class OptionAdmin(admin.ModelAdmin):
+class OptionAdmin(VersionedAdmin):
     list_display = ["code", "label", "question", "order"]
     list_filter = ["question__pathway", "question__type"]
     search_fields = ["code", "label", "question__code"]
@@ -203,14 +377,14 @@ class OptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(pm.Tier)
-class TierAdmin(admin.ModelAdmin):
+class TierAdmin(VersionedAdmin):
     list_display = ["rank", "code", "title", "timeframe", "review_interval_days", "pathway"]
     list_filter = ["pathway"]
     search_fields = ["code", "title", "clinician_summary", "patient_summary"]
 
 
 @admin.register(pm.Level)
-class LevelAdmin(admin.ModelAdmin):
+class LevelAdmin(VersionedAdmin):
     list_display = ["code", "title", "kb_entry", "pathway"]
     list_filter = ["pathway"]
     search_fields = ["code", "title"]
@@ -218,7 +392,7 @@ class LevelAdmin(admin.ModelAdmin):
 
 
 @admin.register(pm.RegressionCase)
-class RegressionCaseAdmin(admin.ModelAdmin):
+class RegressionCaseAdmin(VersionedAdmin):
     list_display = ["code", "title", "expect_tiers", "expect_levels", "pathway"]
     list_filter = ["pathway"]
     search_fields = ["code", "title", "note"]

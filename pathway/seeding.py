@@ -42,6 +42,7 @@ from kb.models import (
 )
 from pathway import models as pm
 from pathway.engine import conditions
+from pathway.publishing import PublishRefused, publish
 
 PATHWAY_FILES = ("pathway.yaml", "questions.yaml", "rules.yaml", "cases.yaml")
 QUESTION_TYPES = {choice.value for choice in pm.Question.Type}
@@ -757,10 +758,13 @@ def _write_pathway(meta: dict[str, Any], report: Report) -> None:
         return
     if latest is None:
         pathway = _create_version(meta, version=1)
-        from pathway.publishing import publish
-
-        publish(pathway, user=None, note="loaded from the seed files")
-        report.add(f"pathway {slug}: v1 created from the seeds and published")
+        try:
+            publish(pathway, user=None)
+        except PublishRefused as exc:
+            report.add(f"pathway {slug}: v1 loaded as a draft but NOT published, because: "
+                       + "; ".join(exc.problems))
+        else:
+            report.add(f"pathway {slug}: v1 created from the seeds and published")
     elif latest.status == pm.Pathway.Status.DRAFT:
         latest.delete()
         pathway = _create_version(meta, version=latest.version)

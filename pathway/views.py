@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -126,8 +126,11 @@ def states_for(snapshot: Snapshot, answers: dict[str, Any]) -> list[StepState]:
     return states
 
 
-def load(pk) -> Context:
+def load(request, pk) -> Context:
     assessment = get_object_or_404(Assessment.objects.select_related("pathway"), pk=pk)
+    if assessment.is_preview and not request.user.is_staff:
+        # A preview walks an unpublished draft: staff only.
+        raise Http404("No such assessment.")
     snapshot = snapshot_for(assessment.pathway)
     stored = services.answers_for(assessment)
     context = Context(assessment, snapshot, stored)
@@ -171,13 +174,13 @@ def refuse_unreachable(request, ctx: Context, what: str):
 @private
 @require_http_methods(["GET", "HEAD"])
 def resume(request, pk):
-    return redirect(load(pk).resume_url())
+    return redirect(load(request, pk).resume_url())
 
 
 @private
 @require_http_methods(["GET", "HEAD", "POST"])
 def step(request, pk, step):
-    ctx = load(pk)
+    ctx = load(request, pk)
     state = ctx.state(step)
     if state is None:
         messages.error(request, f"There is no step called '{step}' in this pathway.")
@@ -393,7 +396,7 @@ def render_step(request, ctx: Context, state: StepState, form: StepForm):
 @private
 @require_http_methods(["GET", "HEAD", "POST"])
 def review(request, pk):
-    ctx = load(pk)
+    ctx = load(request, pk)
     if ctx.first_incomplete:
         return refuse_unreachable(request, ctx, "The review page")
     if request.method == "POST":
@@ -410,7 +413,7 @@ def review(request, pk):
 @private
 @require_http_methods(["GET", "HEAD"])
 def result(request, pk):
-    ctx = load(pk)
+    ctx = load(request, pk)
     if ctx.first_incomplete:
         return refuse_unreachable(request, ctx, "The result")
     outcome = evaluate(ctx.snapshot, ctx.answers)
@@ -423,7 +426,7 @@ def result(request, pk):
 
 def handout_request(request, pk):
     """Load an assessment for its handout; None and a response when it cannot be printed."""
-    ctx = load(pk)
+    ctx = load(request, pk)
     if ctx.first_incomplete:
         return None, refuse_unreachable(request, ctx, "The handout")
     variant = request.GET.get("for", "patient")

@@ -2,13 +2,42 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from kb.models import Entry, Source
+from pathway import models as pm
 from pathway import seeding
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the shipped seeds once, committed, so each test starts from them.
+
+    Tests roll back their own changes. pytest-django runs transactional tests (which empty the
+    database when they end) after all the others, and those load the seeds themselves.
+    """
+    with django_db_blocker.unblock():
+        seeding.load(settings.SEEDS_DIR)
 
 
 @pytest.fixture
 def seeded(db):
-    """The project's own seed files, loaded (for seed-integrity and vignette tests only)."""
-    return seeding.load(settings.SEEDS_DIR)
+    """The project's own seed files, loaded once for the session (see django_db_setup)."""
+    assert pm.Pathway.objects.filter(slug=settings.PATHWAY_DEFAULT_SLUG).exists()
+
+
+@pytest.fixture
+def seeded_committed(transactional_db):
+    """The seeds, for transactional tests: the database is emptied after each of them."""
+    if not pm.Pathway.objects.filter(slug=settings.PATHWAY_DEFAULT_SLUG).exists():
+        seeding.load(settings.SEEDS_DIR)
+
+
+@pytest.fixture
+def empty_db(db):
+    """No content at all, for tests that build their own with factories (rolled back after)."""
+    pm.Assessment.objects.all().delete()
+    pm.Pathway.objects.all().delete()
+    Entry.objects.all().delete()
+    Source.objects.all().delete()
 
 
 @pytest.fixture

@@ -4,9 +4,6 @@ import os
 import shutil
 
 import pytest
-from django.conf import settings
-
-from pathway import seeding
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make from
 # it are ordinary synchronous calls.
@@ -38,7 +35,6 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def site(live_server, transactional_db):
+def site(live_server, seeded_committed):
     """The live server with the shipped content loaded."""
-    seeding.load(settings.SEEDS_DIR)
     return live_server.url

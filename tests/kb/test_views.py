@@ -5,6 +5,8 @@ from django.urls import reverse
 
 from tests.kb import factories as f
 
+pytestmark = pytest.mark.usefixtures("empty_db")
+
 
 @pytest.fixture
 def l5(db):

@@ -8,6 +8,8 @@ from pathway import models as pm
 from tests.kb import factories as kbf
 from tests.pathway import factories as f
 
+pytestmark = pytest.mark.usefixtures("empty_db")
+
 
 @pytest.fixture
 def content(db):

@@ -10,6 +10,8 @@ from kb.models import Entry, Muscle, Source
 from pathway import models as pm
 from pathway import seeding
 
+pytestmark = pytest.mark.usefixtures("empty_db")
+
 KB = {
     "sources": [{"key": "src-a", "citation": "Source A (2020)", "year": 2020}],
     "roots": [{"slug": "l5-root", "title": "L5 root", "summary": "The L5 root.",
@@ -57,8 +59,8 @@ RULES = {"rules": [
     {"code": "weak", "title": "Weak", "effect": "tier", "target": "urgent",
      "when": "(power <= 3 or sure = yes) and level != indeterminate", "rationale": "Because.",
      "sources": ["src-a"]},
-    {"code": "l5_weak", "title": "L5", "effect": "score", "target": "L5", "weight": 1.5,
-     "when": "power <= 4", "rationale": "EHL is L5."},
+    {"code": "l5_weak", "title": "L5", "effect": "score", "target": "L5", "weight": 2.5,
+     "when": "power <= 4", "rationale": "EHL is L5.", "sources": ["src-a"]},
 ]}
 CASES = {"cases": [{"code": "C1", "title": "A case", "answers": {"power": 2, "sure": "no"},
                     "expect_tiers": ["urgent"], "expect_levels": ["L5"]}]}

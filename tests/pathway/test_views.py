@@ -13,7 +13,6 @@ from django.urls import reverse
 
 from pathway import models as pm
 from pathway import services
-from pathway.publishing import publish
 from tests.engine.conftest import regression_cases
 from tests.pathway import factories as f
 
@@ -61,7 +60,7 @@ def test_starting_needs_a_post(client, seeded):
     assert client.get(reverse("assessment_start")).status_code == 405
 
 
-def test_starting_without_a_published_pathway_says_so(client, db):
+def test_starting_without_a_published_pathway_says_so(client, empty_db):
     response = client.post(reverse("assessment_start"), follow=True)
     assert "No published pathway" in response.text
     assert not pm.Assessment.objects.exists()
@@ -356,7 +355,9 @@ def sized_pathway(questions_on_step: int):
         rule = f.RuleFactory(pathway=pathway, target="conservative")
         f.CriterionFactory(rule=rule, subject=question.code, op="eq", value="a")
         codes.append(question.code)
-    publish(pathway, user=None)
+    # Published directly: this content exists to measure queries, not to pass the clinical gate.
+    pm.Pathway.objects.filter(pk=pathway.pk).update(status="published")
+    pathway.refresh_from_db()
     return services.assessment_start(pathway=pathway), codes
 
 
@@ -369,7 +370,7 @@ def count_queries(callable_):
     return sum(1 for q in queries if "SAVEPOINT" not in q["sql"])
 
 
-def test_queries_per_step_request_are_few_and_do_not_grow_with_content(client, db):
+def test_queries_per_step_request_are_few_and_do_not_grow_with_content(client, empty_db):
     counts = []
     for size in (3, 30):
         assessment, codes = sized_pathway(size)
@@ -385,8 +386,7 @@ def test_queries_per_step_request_are_few_and_do_not_grow_with_content(client, d
     assert all(n <= 6 for n in counts[0]), counts
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_clients_answering_different_questions_at_once_both_persist(seeded):
+def test_two_clients_answering_different_questions_at_once_both_persist(seeded_committed):
     assessment = services.assessment_start(pathway=pm.Pathway.objects.published().get())
     url = step_url(assessment, "red_flags")
     barrier = threading.Barrier(2)

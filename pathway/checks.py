@@ -1,0 +1,281 @@
+"""Checks on a pathway version (a linter) and its regression cases: the publish gate.
+
+Errors block publishing; warnings (such as reading grade) are shown but do not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import textstat
+
+from pathway import models as pm
+from pathway.engine import AnswerError, evaluate
+from pathway.engine.conditions import Criterion, SubjectSpec, check_criterion
+from pathway.engine.evaluate import Result
+from pathway.snapshot import build
+
+ERROR = "error"
+WARNING = "warning"
+MAX_GRADE = 8
+UNANSWERED = object()  # a question left unanswered is a possible 'value' too
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str  # error | warning
+    kind: str
+    where: str
+    message: str
+
+
+# --- what each subject can take ----------------------------------------------------------------
+
+
+class Domains:
+    """The values each subject (question code or `level`) can take in this version."""
+
+    def __init__(self, pathway: pm.Pathway):
+        self.questions = {q.code: q for q in pathway.questions.prefetch_related("options")}
+        self.levels = set(pathway.levels.values_list("code", flat=True))
+        self.specs = {code: q.subject_spec() for code, q in self.questions.items()}
+        self.specs["level"] = SubjectSpec(kind="level", codes=frozenset(self.levels))
+
+    def problems(self, criterion: pm.Criterion) -> list[str]:
+        """What is wrong with a criterion's subject, op or value, if anything."""
+        return check_criterion(criterion.as_criterion(), self.specs.get(criterion.subject))
+
+    def values(self, subject: str) -> set[Any] | None:
+        if subject == "level":
+            return set(self.levels)
+        question = self.questions.get(subject)
+        if question is None:
+            return None
+        if question.type in {"number", "mrc"}:
+            low, high = (0, 5) if question.type == "mrc" else (question.min_value,
+                                                                 question.max_value)
+            if low is None or high is None:
+                return {UNANSWERED}
+            return set(range(low, high + 1)) | {UNANSWERED}
+        codes = {o.code for o in question.options.all()}
+        if question.type == "multi":
+            # Enough to decide contains / not contains: each option alone, or nothing.
+            return {frozenset({c}) for c in codes} | {frozenset(), UNANSWERED}
+        return codes | {UNANSWERED}
+
+
+def holds(criterion: Criterion, value: Any) -> bool:
+    op, expected = criterion.op, criterion.value
+    if op == "unanswered":
+        return value is UNANSWERED
+    if value is UNANSWERED:
+        return False
+    if op == "answered":
+        return True
+    try:
+        return {
+            "eq": lambda: value == expected, "ne": lambda: value != expected,
+            "in": lambda: value in expected, "not_in": lambda: value not in expected,
+            "lt": lambda: value < expected, "lte": lambda: value <= expected,
+            "gt": lambda: value > expected, "gte": lambda: value >= expected,
+            "contains": lambda: expected in value, "not_contains": lambda: expected not in value,
+        }[op]()
+    except TypeError:
+        return False
+
+
+def satisfiable(condition: tuple[tuple[Criterion, ...], ...], domains: Domains) -> bool:
+    """Can any answers make the condition true? (Exact per subject, per group.)
+
+    Each group needs one true criterion. Groups whose criteria all name one subject constrain
+    that subject together; a value must satisfy all of them at once.
+    """
+    by_subject: dict[str, list[tuple[Criterion, ...]]] = {}
+    for group in condition:
+        subjects = {c.subject for c in group}
+        values = [domains.values(s) for s in subjects]
+        if any(v is None for v in values):
+            return False  # names an unknown subject
+        if not any(holds(c, v) for c in group for v in domains.values(c.subject)):
+            return False
+        if len(subjects) == 1:
+            by_subject.setdefault(next(iter(subjects)), []).append(group)
+    for subject, groups in by_subject.items():
+        if not any(all(any(holds(c, value) for c in group) for group in groups)
+                   for value in domains.values(subject)):
+            return False
+    return True
+
+
+# --- the linter --------------------------------------------------------------------------------
+
+
+def grade(text: str) -> float:
+    return textstat.flesch_kincaid_grade(text) if len(text.split()) >= 8 else 0.0
+
+
+def run_checks(pathway: pm.Pathway) -> list[Finding]:
+    findings: list[Finding] = []
+    add = lambda *args: findings.append(Finding(*args))  # noqa: E731
+    domains = Domains(pathway)
+    tiers = {t.code: t for t in pathway.tiers.all()}
+    levels = {lv.code: lv for lv in pathway.levels.all()}
+    rules = list(pathway.rules.prefetch_related("criteria", "sources"))
+    questions = list(pathway.questions.prefetch_related("enable_when", "options"))
+
+    if pathway.default_tier not in tiers:
+        add(ERROR, "unknown reference", "pathway", f"default tier '{pathway.default_tier}' is "
+                                                   "not a tier of this version")
+    # References to unknown questions, options or levels; conditions that can never be true.
+    for rule in rules:
+        where = f"rule {rule.code}"
+        condition = rule.condition()
+        reference_problem = False
+        for criterion in rule.criteria.all():
+            for message in domains.problems(criterion):
+                add(ERROR, "unknown reference", where, message)
+                reference_problem = True
+        valid_target = rule.target in (tiers if rule.effect == "tier" else levels)
+        if not valid_target:
+            add(ERROR, "unknown reference", where,
+                f"target '{rule.target}' is not a {'tier' if rule.effect == 'tier' else 'level'}")
+        if not condition:
+            add(ERROR, "rule never true", where, "the rule has no condition")
+        elif not reference_problem and not satisfiable(condition, domains):
+            add(ERROR, "rule never true", where,
+                f"no answers can make this true: {rule.condition_text()}")
+        if not rule.rationale.strip():
+            add(ERROR, "missing rationale", where, "the rule has no rationale")
+        if not rule.sources.all():
+            add(ERROR, "missing source", where, "the rule cites no source")
+        if rule.patient_line and (g := grade(rule.patient_line)) > MAX_GRADE:
+            add(WARNING, "reading grade", where, f"patient line reads at grade {g:.1f}")
+    for question in questions:
+        condition = pm.condition_of(question.enable_when.all())
+        if not condition:
+            continue
+        where = f"question {question.code}"
+        problems = [m for c in question.enable_when.all() for m in domains.problems(c)]
+        for message in problems:
+            add(ERROR, "unknown reference", where, message)
+        if not problems and not satisfiable(condition, domains):
+            add(ERROR, "never asked", where,
+                "its enable-when can never be true, so it is never asked")
+    # Tiers no rule can reach (the default tier is reached when nothing fires).
+    reachable = {pathway.default_tier} | {
+        r.target for r in rules
+        if r.effect == "tier" and r.condition() and satisfiable(r.condition(), domains)
+    }
+    for code in tiers:
+        if code not in reachable:
+            add(ERROR, "unreachable tier", f"tier {code}", "no rule can suggest this tier")
+    # Red-flag questions that no tier rule reads.
+    read_by_tier_rules = {c.subject for r in rules if r.effect == "tier"
+                          for c in r.criteria.all()}
+    for question in questions:
+        if question.red_flag and question.code not in read_by_tier_rules:
+            add(ERROR, "red flag without a tier rule", f"question {question.code}",
+                "a red-flag question that no tier rule reads cannot change the suggestion")
+    # Regression cases that name unknown codes.
+    for case in pathway.cases.all():
+        for code in case.answers:
+            if code not in domains.questions:
+                add(ERROR, "unknown reference", f"case {case.code}",
+                    f"answers name unknown question '{code}'")
+        for code in case.expect_tiers:
+            if code not in tiers:
+                add(ERROR, "unknown reference", f"case {case.code}", f"unknown tier '{code}'")
+        for code in case.expect_levels:
+            if code not in levels:
+                add(ERROR, "unknown reference", f"case {case.code}", f"unknown level '{code}'")
+    # Patient-facing wording above reading grade 8.
+    texts = [(f"tier {t.code}", "patient summary", t.patient_summary) for t in tiers.values()]
+    texts += [(f"level {lv.code}", "patient explanation", lv.patient_explanation)
+              for lv in levels.values()]
+    texts += [("pathway", "patient intended use", pathway.patient_intended_use),
+              ("pathway", "safety-net card", pathway.safety_net_emergency),
+              ("pathway", "same-day help list", pathway.safety_net_urgent)]
+    for where, what, text in texts:
+        if (g := grade(text)) > MAX_GRADE:
+            add(WARNING, "reading grade", where, f"{what} reads at grade {g:.1f}")
+    return findings
+
+
+# --- regression cases --------------------------------------------------------------------------
+
+
+@dataclass
+class CaseOutcome:
+    case: pm.RegressionCase
+    result: Result | None
+    error: str = ""
+
+    @property
+    def tier_ok(self) -> bool:
+        return self.result is not None and self.result.tier in self.case.expect_tiers
+
+    @property
+    def level_ok(self) -> bool:
+        return self.result is not None and self.result.level in self.case.expect_levels
+
+    @property
+    def passed(self) -> bool:
+        return self.tier_ok and self.level_ok
+
+
+def run_cases(pathway: pm.Pathway) -> list[CaseOutcome]:
+    """Every regression case of the version, through the engine, against this content."""
+    try:
+        snapshot = build(pathway)
+    except (KeyError, ValueError) as exc:  # content too broken to build
+        return [CaseOutcome(case, None, f"the content cannot be evaluated: {exc}")
+                for case in pathway.cases.all()]
+    outcomes = []
+    for case in pathway.cases.all():
+        try:
+            outcomes.append(CaseOutcome(case, evaluate(snapshot, case.answers,
+                                                       what_would_change=False)))
+        except (AnswerError, KeyError) as exc:
+            outcomes.append(CaseOutcome(case, None, str(exc)))
+    return outcomes
+
+
+@dataclass
+class GateReport:
+    findings: list[Finding]
+    outcomes: list[CaseOutcome]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
+    def failed_cases(self) -> list[CaseOutcome]:
+        return [o for o in self.outcomes if not o.passed]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.failed_cases
+
+    def problems(self) -> list[str]:
+        lines = [f"{f.where}: {f.message}" for f in self.errors]
+        for outcome in self.failed_cases:
+            if outcome.error:
+                lines.append(f"case {outcome.case.code}: {outcome.error}")
+            else:
+                lines.append(
+                    f"case {outcome.case.code} ({outcome.case.title}): gave "
+                    f"{outcome.result.tier} / {outcome.result.level}, expected "
+                    f"{' or '.join(outcome.case.expect_tiers)} / "
+                    f"{' or '.join(outcome.case.expect_levels)}")
+        return lines
+
+
+def gate(pathway: pm.Pathway) -> GateReport:
+    return GateReport(run_checks(pathway), run_cases(pathway))
+
