@@ -9,12 +9,14 @@ BIN := $(VENV)/bin
 DEPS_HASH := $(shell sha1sum pyproject.toml 2>/dev/null | cut -c1-12)
 STAMP := $(VENV)/.installed-$(DEPS_HASH)
 
-.PHONY: help run test setup lint pytest bench clean system-packages
+.PHONY: help run test setup lint pytest bench load serve clean system-packages
 
 help:
 	@echo "make run    set up (venv, dependencies, database, seeded content) and serve on http://127.0.0.1:8000"
 	@echo "make test   set up, then ruff and the whole test suite"
 	@echo "make bench  print timings of the engine and pages"
+	@echo "make serve  production-style server: gunicorn + whitenoise, DEBUG off (needs SECRET_KEY)"
+	@echo "make load   load test: gunicorn, 20 users for 30 s, SQLite and PostgreSQL"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -65,6 +67,18 @@ test: setup lint pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
+
+# Production-style serving: settings from the environment (SECRET_KEY, ALLOWED_HOSTS,
+# DATABASE_URL, ...), DEBUG off, static files collected and served by whitenoise.
+serve: $(STAMP)
+	@test -n "$$SECRET_KEY" || { echo "error: set SECRET_KEY (and ALLOWED_HOSTS) to serve in production mode."; exit 1; }
+	DEBUG=0 $(BIN)/python manage.py collectstatic --no-input -v0
+	DEBUG=0 $(BIN)/python manage.py migrate --no-input
+	DEBUG=0 $(BIN)/python manage.py load_seeds
+	DEBUG=0 $(BIN)/gunicorn pathway.wsgi --bind $${BIND:-127.0.0.1:8000} --workers $${WORKERS:-2} --access-logfile -
+
+load: $(STAMP) system-packages
+	$(BIN)/python -m tests.load
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-shm db.sqlite3-wal

@@ -38,3 +38,13 @@ def browser_type_launch_args(browser_type_launch_args):
 def site(live_server, seeded_committed):
     """The live server with the shipped content loaded."""
     return live_server.url
+
+
+@pytest.fixture
+def page(page):
+    """Every page a test opens is watched: a Content Security Policy violation fails the test."""
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    yield page
+    assert violations == [], violations

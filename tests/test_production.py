@@ -1,0 +1,102 @@
+"""Production readiness: deploy checks, security headers, CSP, purging old assessments."""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from pathway import models as pm
+from pathway import services
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k3$Zq8vW!pL2nR7xY#tB5mC9dF0gH4jK6sA1eU-uI_oP+wE=rT%yQ&zX*cV@bN^",
+    "ALLOWED_HOSTS": "aid.example.org",
+}
+
+
+def test_manage_py_check_deploy_is_clean_with_production_settings():
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy",
+                             "--fail-level", "WARNING"], cwd=ROOT, env={**env, **PRODUCTION},
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_every_page_gets_a_strict_content_security_policy(client, seeded):
+    response = client.get(reverse("start"))
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+
+
+def test_no_template_has_inline_scripts_or_styles():
+    for path in (ROOT / "templates").rglob("*.html"):
+        text = path.read_text()
+        assert "<style" not in text, path
+        assert " style=" not in text, path
+        for chunk in text.split("<script")[1:]:
+            assert chunk.split(">", 1)[0].strip().startswith("src="), path
+
+
+@override_settings(SECURE_HSTS_SECONDS=31536000, SECURE_HSTS_INCLUDE_SUBDOMAINS=True,
+                   SESSION_COOKIE_SECURE=True, CSRF_COOKIE_SECURE=True)
+def test_https_responses_carry_hsts_and_cookies_are_secure(seeded):
+    client = Client()  # a fresh handler reads the overridden settings
+    response = client.get(reverse("start"), secure=True)
+    assert "max-age=31536000" in response["Strict-Transport-Security"]
+    assert response.cookies["csrftoken"]["secure"]
+
+
+def test_assessment_and_handout_pages_are_private(client, seeded):
+    assessment = services.assessment_start(pathway=pm.Pathway.objects.published().get())
+    from tests.engine.conftest import regression_cases
+
+    services.answers_record(assessment=assessment, values=regression_cases()[0]["answers"])
+    for name in ("review", "result", "handout", "handout_pdf"):
+        response = client.get(reverse(name, kwargs={"pk": assessment.pk}))
+        assert response["Referrer-Policy"] == "no-referrer", name
+        assert response["Cache-Control"] == "no-store", name
+        assert "noindex" in response["X-Robots-Tag"], name
+
+
+def test_purge_deletes_only_assessments_older_than_the_retention(seeded, capsys):
+    pathway = pm.Pathway.objects.published().get()
+    old = services.assessment_start(pathway=pathway)
+    services.answers_record(assessment=old, values={"age": 40})
+    recent = services.assessment_start(pathway=pathway)
+    pm.Assessment.objects.filter(pk=old.pk).update(
+        updated_at=timezone.now() - dt.timedelta(days=91))
+    call_command("purge_assessments", "--dry-run")
+    assert pm.Assessment.objects.filter(pk=old.pk).exists()
+    assert "1 assessment(s)" in capsys.readouterr().out
+    call_command("purge_assessments")
+    assert not pm.Assessment.objects.filter(pk=old.pk).exists()
+    assert not pm.Answer.objects.filter(assessment_id=old.pk).exists()
+    assert pm.Assessment.objects.filter(pk=recent.pk).exists()
+    call_command("purge_assessments", "--days", "1")
+    assert pm.Assessment.objects.filter(pk=recent.pk).exists()
+
+
+def test_purge_refuses_a_nonsense_age(seeded):
+    with pytest.raises(CommandError, match="--days must be 1 or more"):
+        call_command("purge_assessments", "--days", "0")
+
+
+def test_the_csrf_middleware_is_djangos_own_subclass():
+    from django.conf import settings
+    from django.middleware.csrf import CsrfViewMiddleware
+    from django.utils.module_loading import import_string
+
+    csrf = [m for m in settings.MIDDLEWARE if "Csrf" in m]
+    assert len(csrf) == 1 and issubclass(import_string(csrf[0]), CsrfViewMiddleware)
