@@ -34,7 +34,11 @@ CONTENT = (pm.Step, pm.Question, pm.Option, pm.Tier, pm.Level, pm.Rule, pm.Crite
 
 @receiver(post_save)
 @receiver(post_delete)
-def content_changed(sender, instance, **kwargs):
+def content_changed(sender, instance, origin=None, **kwargs):
+    deleted_with = getattr(origin, "model", type(origin))
+    if deleted_with is pm.Pathway or (origin is not None and deleted_with is not sender
+                                      and issubclass(deleted_with, Entry)):
+        return  # cascading from a deleted version or entry: nothing left to refresh
     if sender in CONTENT:
         bump([pathway_of(instance)])
     elif issubclass(sender, Entry):

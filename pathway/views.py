@@ -49,6 +49,12 @@ def private(view):
 
 
 @require_http_methods(["GET", "HEAD"])
+def healthz(request):
+    """A bare page: for load balancers' health checks, and the baseline of `make load`."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_http_methods(["GET", "HEAD"])
 def start(request):
     pathway = Pathway.objects.published().for_slug(settings.PATHWAY_DEFAULT_SLUG).first()
     return TemplateResponse(request, "pathway/start.html", {"pathway": pathway})
