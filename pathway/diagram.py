@@ -120,6 +120,10 @@ class Diagram:
         return self.shapes("back")
 
     @property
+    def html(self) -> str:
+        return render(self)
+
+    @property
     def views(self) -> list[list[dict]]:
         return [self.front, self.back]
 
@@ -133,6 +137,24 @@ class Diagram:
     @property
     def stocking(self) -> bool:
         return STOCKING in self.numb
+
+
+_rendered: dict[tuple, str] = {}
+
+
+def render(diagram: Diagram) -> str:
+    """The diagram's HTML, rendered once per distinct picture (it is the same for everyone)."""
+    from django.template.loader import render_to_string
+
+    key = (diagram.field, frozenset(diagram.pain), frozenset(diagram.numb),
+           tuple(sorted(diagram.labels.items())), frozenset(diagram.editable_codes))
+    html = _rendered.get(key)
+    if html is None:
+        html = render_to_string("pathway/_diagram.html", {"diagram": diagram})
+        if len(_rendered) >= 5000:
+            _rendered.clear()
+        _rendered[key] = html
+    return html
 
 
 def diagram_for(snapshot: Snapshot, answers: dict, *, field: str = "") -> Diagram:

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -313,7 +314,8 @@ def autosave(request, ctx: Context, state: StepState, questions: list[QuestionSp
     before = {q.code for q in state.questions}
     after = {q.code for q in new_state.questions}
     drawn = StepForm(initial=initial_values(ctx.answers, questions), questions=questions)
-    rows = {row.question.code: row for row in question_rows(drawn, questions, after, ctx.answers)}
+    rows = {row.question.code: row
+            for row in question_rows(drawn, questions, after, ctx.answers)}
     for code, errors in form.errors.items():
         rows[code].errors = list(errors)
     context = page_context(
@@ -351,9 +353,43 @@ class QuestionRow:
     def kind(self) -> str:
         return {"number": "number", "multi": "checkbox"}.get(self.question.type, "radio")
 
+    def key(self, oob: bool) -> tuple:
+        # The frozen question spec is part of the key: any change of content misses the cache.
+        return (self.question, self.shown, tuple(map(str, self.errors)), self.value,
+                tuple(self.choices), self.was, oob)
 
-def question_rows(form: StepForm, questions: list[QuestionSpec],
-                  shown_codes: set[str], stored: dict[str, Any]) -> list[QuestionRow]:
+    @property
+    def html(self) -> str:
+        return render_question(self, oob=False)
+
+    @property
+    def oob_html(self) -> str:
+        return render_question(self, oob=True)
+
+
+# Rendered questions by state. A question's HTML depends only on its content and its state, and
+# rendering ~150 radio buttons a page is most of a step request's cost.
+_question_html: dict[tuple, str] = {}
+QUESTION_CACHE_SIZE = 20000
+
+
+def render_question(row: QuestionRow, *, oob: bool) -> str:
+    key = row.key(oob)
+    html = _question_html.get(key)
+    if html is None:
+        html = render_to_string("pathway/_question.html", {"row": row, "oob": oob})
+        if len(_question_html) >= QUESTION_CACHE_SIZE:
+            _question_html.clear()
+        _question_html[key] = html
+    return html
+
+    @property
+    def kind(self) -> str:
+        return {"number": "number", "multi": "checkbox"}.get(self.question.type, "radio")
+
+
+def question_rows(form: StepForm, questions: list[QuestionSpec], shown_codes: set[str],
+                  stored: dict[str, Any]) -> list[QuestionRow]:
     rows = []
     for question in questions:
         bound = form[question.code]
