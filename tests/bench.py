@@ -154,16 +154,42 @@ def pages() -> None:
             assert response.status_code == 200, response.status_code
         return call
 
-    print("\nPages, in process (Django test client, SQLite), one of the 12 cases per call")
-    row("result page", measure(get("/a/{pk}/result/"), batches=20, per_batch=5), unit="ms")
-    row("handout HTML, patient", measure(get("/a/{pk}/handout/?for=patient"), batches=20,
-                                         per_batch=5), unit="ms")
-    row("handout HTML, clinician", measure(get("/a/{pk}/handout/?for=clinician"), batches=20,
-                                           per_batch=5), unit="ms")
-    row("handout PDF, patient (WeasyPrint)",
-        measure(get("/a/{pk}/handout.pdf?for=patient"), batches=12, per_batch=1), unit="ms")
-    row("handout PDF, clinician (WeasyPrint)",
-        measure(get("/a/{pk}/handout.pdf?for=clinician"), batches=12, per_batch=1), unit="ms")
+    answers_by_step = {}
+    for question in pathway.questions.select_related("step"):
+        answers_by_step.setdefault(question.step.code, []).append(question.code)
+
+    def post(step: str) -> Callable[[], None]:
+        def call() -> None:
+            pk = next_pk()
+            answers = cases[state["i"]]["answers"]
+            form = {code: value if isinstance(value, list) else str(value)
+                    for code, value in answers.items() if code in answers_by_step[step]}
+            response = client.post(f"/a/{pk}/{step}/", {**form, "nav": "continue"})
+            assert response.status_code == 302, response.status_code
+        return call
+
+    print("\nPages, in process (Django test client, SQLite), one of the 12 cases per call;")
+    print("the ratio is to the bare page (a view returning 'ok'), measured the same way")
+    base = row("bare page (/healthz)", measure(get("/healthz"), batches=30, per_batch=20),
+               unit="ms")
+
+    def ratio(label: str, figures: list[float]) -> None:
+        median = row(label, figures, unit="ms")
+        print(f"  {'':<52} {median / base:6.1f} x the bare page")
+
+    for step in ("red_flags", "history", "exam"):
+        ratio(f"step GET {step}", measure(get(f"/a/{{pk}}/{step}/"), batches=20, per_batch=5))
+        ratio(f"step POST {step} (all answers, then redirect)",
+              measure(post(step), batches=20, per_batch=5))
+    ratio("result page", measure(get("/a/{pk}/result/"), batches=20, per_batch=5))
+    ratio("handout HTML, patient", measure(get("/a/{pk}/handout/?for=patient"), batches=20,
+                                           per_batch=5))
+    ratio("handout HTML, clinician", measure(get("/a/{pk}/handout/?for=clinician"),
+                                             batches=20, per_batch=5))
+    ratio("handout PDF, patient (WeasyPrint)",
+          measure(get("/a/{pk}/handout.pdf?for=patient"), batches=12, per_batch=1))
+    ratio("handout PDF, clinician (WeasyPrint)",
+          measure(get("/a/{pk}/handout.pdf?for=clinician"), batches=12, per_batch=1))
 
 
 def main() -> None:
