@@ -10,6 +10,7 @@ figures are for reading. Everything stays on 127.0.0.1 and every loop is bounded
 from __future__ import annotations
 
 import argparse
+import functools
 import http.client
 import json
 import os
@@ -29,6 +30,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+print = functools.partial(print, flush=True)
 USERS = 20
 BASELINE_SECONDS = 15
 FLOW_SECONDS = 30
