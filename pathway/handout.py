@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from kb.models import Source, Treatment
+from pathway.assessments import explain, page_context
 from pathway.diagram import diagram_for
 from pathway.engine import evaluate
 from pathway.engine.evaluate import asked
@@ -37,8 +38,6 @@ class Option:
 
 def handout_context(ctx, variant: str, paper: str, *, today: dt.date | None = None) -> dict:
     """What both variants print, from an assessment's page context (`views.Context`)."""
-    from pathway.views import explain, page_context  # shared with the result page
-
     today = today or timezone.localdate()
     snapshot = ctx.snapshot
     result = evaluate(snapshot, ctx.answers)

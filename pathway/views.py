@@ -6,33 +6,38 @@ banner, enable-when questions and the suggestion panel update in place).
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from kb.models import Source
 from pathway import handout, services
+from pathway.assessments import (
+    Context,
+    StepState,
+    explain,
+    load,
+    page_context,
+    states_for,
+    usable,
+)
 from pathway.diagram import diagram_for
-from pathway.engine import AnswerError, evaluate, validate
-from pathway.engine.evaluate import Result, asked, is_asked
-from pathway.engine.model import QuestionSpec, Snapshot, StepSpec
+from pathway.engine import evaluate
+from pathway.engine.evaluate import asked, is_asked
+from pathway.engine.model import QuestionSpec
 from pathway.forms import StepForm, step_questions
 from pathway.models import Assessment, Pathway
 from pathway.snapshot import snapshot_for
-
-logger = logging.getLogger(__name__)
 
 
 def private(view):
@@ -73,94 +78,6 @@ def assessment_start(request):
 
 
 # --- state of one assessment -------------------------------------------------------------------
-
-
-@dataclass
-class StepState:
-    step: StepSpec
-    questions: list[QuestionSpec]  # asked questions, given the answers
-    complete: bool
-    reachable: bool = False
-    current: bool = False
-
-
-@dataclass
-class Context:
-    """Everything a page of one assessment needs, loaded with two queries."""
-
-    assessment: Assessment
-    snapshot: Snapshot
-    stored: dict[str, Any]  # answers as stored
-    answers: dict[str, Any] = field(default_factory=dict)  # the usable ones
-    states: list[StepState] = field(default_factory=list)
-
-    @property
-    def first_incomplete(self) -> StepState | None:
-        return next((s for s in self.states if not s.complete), None)
-
-    def state(self, code: str) -> StepState | None:
-        return next((s for s in self.states if s.step.code == code), None)
-
-    def url(self, name: str, **kwargs: Any) -> str:
-        return reverse(name, kwargs={"pk": self.assessment.pk, **kwargs})
-
-    def resume_url(self) -> str:
-        incomplete = self.first_incomplete
-        if incomplete:
-            return self.url("step", step=incomplete.step.code)
-        return self.url("review")
-
-
-def usable(snapshot: Snapshot, stored: dict[str, Any]) -> dict[str, Any]:
-    """The stored answers that are valid for this version (a draft's content may change)."""
-    good = {}
-    for code, value in stored.items():
-        try:
-            good.update(validate(snapshot, {code: value}))
-        except AnswerError:
-            logger.warning("ignoring a stored answer that no longer fits: %s=%r", code, value)
-    return good
-
-
-def states_for(snapshot: Snapshot, answers: dict[str, Any]) -> list[StepState]:
-    facts = asked(snapshot, answers)
-    states, reachable = [], True
-    for step, questions in snapshot.steps_with_questions():
-        shown = [q for q in questions if is_asked(q, facts)]
-        complete = all(q.code in facts for q in shown if q.required)
-        states.append(StepState(step, shown, complete, reachable))
-        reachable = reachable and complete
-    return states
-
-
-def load(request, pk) -> Context:
-    assessment = get_object_or_404(Assessment.objects.select_related("pathway"), pk=pk)
-    if assessment.is_preview and not request.user.is_staff:
-        # A preview walks an unpublished draft: staff only.
-        raise Http404("No such assessment.")
-    snapshot = snapshot_for(assessment.pathway)
-    stored = services.answers_for(assessment)
-    context = Context(assessment, snapshot, stored)
-    context.answers = usable(snapshot, stored)
-    context.states = states_for(snapshot, context.answers)
-    return context
-
-
-def page_context(ctx: Context, result: Result | None = None, **extra: Any) -> dict[str, Any]:
-    result = result or evaluate(ctx.snapshot, ctx.answers, what_would_change=False)
-    return {
-        "assessment": ctx.assessment,
-        "pathway": ctx.assessment.pathway,
-        "snapshot": ctx.snapshot,
-        "states": ctx.states,
-        "all_complete": ctx.first_incomplete is None,
-        "result": result,
-        "tier": ctx.snapshot.tier_by_code[result.tier],
-        "level": ctx.snapshot.level_by_code.get(result.level),
-        "answers": ctx.answers,
-        "tail_steps": [("review", "Review", 1), ("result", "Result", 2)],
-        **extra,
-    }
 
 
 def refuse_unreachable(request, ctx: Context, what: str):
@@ -509,26 +426,3 @@ def handout_css(request, pk):
     assessment = get_object_or_404(Assessment.objects.select_related("pathway"), pk=pk)
     return HttpResponse(handout.footer_css(assessment, timezone.localdate()),
                         content_type="text/css")
-
-
-@dataclass
-class Explanation:
-    """A result arranged for reading: the reasons for the tier, the level and the gaps."""
-
-    tier_rules: list
-    other_rules: list
-    top: Any
-    runner_up: Any
-    gaps: list[QuestionSpec]
-    changes: list
-
-
-def explain(snapshot: Snapshot, outcome: Result) -> Explanation:
-    tier_rules = [f for f in outcome.tier_rules_fired if f.rule.target == outcome.tier]
-    other = [f for f in outcome.tier_rules_fired if f.rule.target != outcome.tier]
-    top = next((s for s in outcome.differential if s.code == outcome.level), None)
-    gaps = [snapshot.question_by_code[code] for code in outcome.red_flags_incomplete]
-    changes = sorted(outcome.what_would_change,
-                     key=lambda c: snapshot.tier_by_code[c.tier].rank)
-    return Explanation(tier_rules, other, top, outcome.runner_up, gaps, changes)
-
