@@ -72,7 +72,3 @@ def _render(text: str, numbers: tuple[tuple[str, int], ...]) -> str:
         link_rel="noopener noreferrer",
     )
 
-
-def plain(text: str) -> str:
-    """The text without citation markers, for places that show no references (the handout)."""
-    return re.sub(r"\s*" + CITATION_RE.pattern, "", text or "")

@@ -41,12 +41,18 @@ class Domains:
         self.levels = set(pathway.levels.values_list("code", flat=True))
         self.specs = {code: q.subject_spec() for code, q in self.questions.items()}
         self.specs["level"] = SubjectSpec(kind="level", codes=frozenset(self.levels))
+        self._values: dict[str, set[Any] | None] = {}
 
     def problems(self, criterion: pm.Criterion) -> list[str]:
         """What is wrong with a criterion's subject, op or value, if anything."""
         return check_criterion(criterion.as_criterion(), self.specs.get(criterion.subject))
 
     def values(self, subject: str) -> set[Any] | None:
+        if subject not in self._values:
+            self._values[subject] = self._compute(subject)
+        return self._values[subject]
+
+    def _compute(self, subject: str) -> set[Any] | None:
         if subject == "level":
             return set(self.levels)
         question = self.questions.get(subject)

@@ -40,7 +40,8 @@ def handout_context(ctx, variant: str, paper: str, *, today: dt.date | None = No
     """What both variants print, from an assessment's page context (`views.Context`)."""
     today = today or timezone.localdate()
     snapshot = ctx.snapshot
-    result = evaluate(snapshot, ctx.answers)
+    # "What would change" is printed only on the clinician's version.
+    result = evaluate(snapshot, ctx.answers, what_would_change=variant == "clinician")
     tier = snapshot.tier_by_code[result.tier]
     treatments = list(Treatment.objects.filter(published=True).exclude(handout_role=""))
     tier_rank = {t.code: t.rank for t in snapshot.tiers}

@@ -9,9 +9,3 @@ register = template.Library()
 def markdown(text: str, numbers=None):
     """Render editor Markdown through the sanitiser; `numbers` numbers the citations."""
     return markdown_lib.render(text, numbers)
-
-
-@register.filter
-def plain(text: str) -> str:
-    """Drop citation markers from text printed without a reference list."""
-    return markdown_lib.plain(text)

@@ -8,7 +8,7 @@ seed files and the admin, type checks against what the subject is, and evaluatio
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -330,6 +330,3 @@ def hits(compiled: Compiled, facts: Mapping[str, Any]) -> list[Criterion] | None
 def true_criteria(condition: Condition, facts: Mapping[str, Any]) -> list[Criterion] | None:
     return hits(compile_condition(condition), facts)
 
-
-def subjects(condition: Iterable[Iterable[Criterion]]) -> set[str]:
-    return {c.subject for group in condition for c in group}

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from pathway.engine.conditions import OPS, VALUELESS_OPS
+from pathway.engine.conditions import VALUELESS_OPS
 from pathway.engine.evaluate import Because
 from pathway.engine.model import QuestionSpec, Snapshot
 
@@ -53,11 +53,6 @@ def because_text(because: Because, snapshot: Snapshot) -> str:
         return (f"{prompt}: {answer} ({PLAIN_OPS[criterion.op]} "
                 f"{criterion.value}{'/5' if question.type == 'mrc' else unit})")
     return f"{prompt}: {answer}"
-
-
-@register.filter
-def op_text(op: str) -> str:
-    return OPS.get(op, op)
 
 
 @register.filter

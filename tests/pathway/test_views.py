@@ -15,6 +15,7 @@ from pathway import models as pm
 from pathway import services
 from tests.engine.conftest import regression_cases
 from tests.pathway import factories as f
+from tests.pathway.test_assess import assess
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -318,21 +319,10 @@ def walk(client, case):
 
 
 @pytest.mark.parametrize("case", regression_cases(), ids=lambda case: case["code"])
-def test_every_vignette_through_the_form_matches_assess(client, seeded, case, capsys):
-    from django.core.management import call_command
-
+def test_every_vignette_through_the_form_matches_assess(client, seeded, case):
     page = walk(client, case)
     tier, level = re.search(r'data-tier="([^"]+)" data-level="([^"]+)"', page.text).groups()
-    import io
-    import sys
-
-    stdin, sys.stdin = sys.stdin, io.StringIO(json.dumps({"answers": case["answers"]}))
-    try:
-        out = io.StringIO()
-        call_command("assess", "-", stdout=out)
-    finally:
-        sys.stdin = stdin
-    expected = json.loads(out.getvalue())
+    expected = assess("-", stdin_text=json.dumps({"answers": case["answers"]}))
     assert (tier, level) == (expected["tier"], expected["level"])
     assert tier in case["expect_tiers"] and level in case["expect_levels"]
     for fired in expected["fired"]:
