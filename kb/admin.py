@@ -126,8 +126,5 @@ class TreatmentAdmin(EntryAdmin):
         (None, {"fields": ["title", "slug", "summary", "tier", "published", "review_by"]}),
         ("For clinicians", {"fields": ["involves", "benefit", "risks", "time_to_effect", "body",
                                        "preview"]}),
-        ("For the patient handout (plain language, reading grade 8 or lower)",
-         {"fields": ["patient_name", "patient_involves", "patient_benefit", "patient_risks",
-                     "patient_recovery"]}),
         ("Sources", {"fields": ["sources"]}),
     ]

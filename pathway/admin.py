@@ -40,7 +40,7 @@ class VersionedAdmin(SimpleHistoryAdmin):
         related = db_field.related_model
         if related is pm.Pathway:
             kwargs["queryset"] = pm.Pathway.objects.filter(status=pm.Pathway.Status.DRAFT)
-        elif related in {pm.Step, pm.Rule, pm.Question}:
+        elif related in {pm.Step, pm.Rule, pm.Question, pm.HandoutItem}:
             kwargs["queryset"] = related.objects.filter(
                 pathway__status=pm.Pathway.Status.DRAFT).select_related("pathway")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -129,6 +129,13 @@ class RuleCriterionInline(CriterionInline):
     fk_name = "rule"
     verbose_name = "criterion"
     verbose_name_plural = "Condition (same group number = OR; different groups = AND)"
+
+
+class ShownWhenInline(CriterionInline):
+    fk_name = "shows"
+    extra = 0
+    verbose_name = "criterion"
+    verbose_name_plural = "Print only when (same group number = OR; different groups = AND)"
 
 
 class EnableWhenInline(CriterionInline):
@@ -305,16 +312,17 @@ class PathwayAdmin(VersionedAdmin):
 
 @admin.register(pm.Question)
 class QuestionAdmin(VersionedAdmin):
-    list_display = ["code", "prompt", "step", "type", "red_flag", "required", "enable_when_text",
-                    "pathway"]
-    list_filter = ["pathway", "step__code", "type", "red_flag", "required"]
+    list_display = ["code", "prompt", "step", "type", "red_flag", "key_exam", "required",
+                    "enable_when_text", "pathway"]
+    list_filter = ["pathway", "step__code", "type", "red_flag", "key_exam", "required"]
     search_fields = ["code", "prompt", "help"]
     list_select_related = ["step", "pathway"]
     autocomplete_fields = ["kb_entry"]
     readonly_fields = ["pathway", "enable_when_text"]
     inlines = [OptionInline, EnableWhenInline]
     fields = ["pathway", "step", "order", "code", "type", "prompt", "help", "required",
-              "red_flag", "min_value", "max_value", "unit", "kb_entry", "enable_when_text"]
+              "red_flag", "key_exam", "min_value", "max_value", "unit", "kb_entry",
+              "enable_when_text"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("enable_when")
@@ -350,15 +358,44 @@ class RuleAdmin(VersionedAdmin):
         return obj.condition_text() if obj.pk else "Add criteria below, then save."
 
 
+@admin.register(pm.HandoutItem)
+class HandoutItemAdmin(VersionedAdmin):
+    """What the patient handout prints for each picture: grid options, self-care, medicines."""
+
+    list_display = ["code", "title", "role", "condition_text", "pathway"]
+    list_filter = ["pathway", "role"]
+    search_fields = ["code", "title", "involves", "benefit", "risks", "recovery"]
+    list_select_related = ["pathway"]
+    filter_horizontal = ["sources"]
+    autocomplete_fields = ["kb_entry"]
+    readonly_fields = ["condition_text"]
+    inlines = [ShownWhenInline]
+    fieldsets = [
+        (None, {"fields": ["pathway", "code", "role", "order", "condition_text"]}),
+        ("For the patient (plain language, reading grade 8 or lower)",
+         {"fields": ["title", "involves", "benefit", "risks", "recovery"]}),
+        ("For the clinician", {"fields": ["kb_entry", "sources"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(
+            Prefetch("shown_when", queryset=pm.Criterion.objects.order_by("group", "id"))
+        )
+
+    @admin.display(description="Printed when")
+    def condition_text(self, obj: pm.HandoutItem) -> str:
+        return obj.condition_text() if obj.pk else "Add criteria below, then save."
+
+
 @admin.register(pm.Criterion)
 class CriterionAdmin(VersionedAdmin):
     form = CriterionForm
-    list_display = ["__str__", "group", "rule", "enables"]
+    list_display = ["__str__", "group", "rule", "enables", "shows"]
     list_filter = ["op", "rule__pathway"]
-    search_fields = ["subject", "rule__code", "enables__code"]
-    list_select_related = ["rule", "enables"]
-    fields = ["rule", "enables", "group", "subject", "op", "value_text"]
-    raw_id_fields = ["rule", "enables"]
+    search_fields = ["subject", "rule__code", "enables__code", "shows__code"]
+    list_select_related = ["rule", "enables", "shows"]
+    fields = ["rule", "enables", "shows", "group", "subject", "op", "value_text"]
+    raw_id_fields = ["rule", "enables", "shows"]
 
 
 @admin.register(pm.Step)

@@ -5,13 +5,14 @@ Errors block publishing; warnings (such as reading grade) are shown but do not.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import textstat
+from django.conf import settings
 
 from pathway import models as pm
-from pathway.engine import AnswerError, evaluate
+from pathway.engine import AnswerError, evaluate, invariants
 from pathway.engine.conditions import Criterion, SubjectSpec, check_criterion
 from pathway.engine.evaluate import Result
 from pathway.snapshot import build
@@ -19,6 +20,9 @@ from pathway.snapshot import build
 ERROR = "error"
 WARNING = "warning"
 MAX_GRADE = 8
+# Generated answer sets the gate runs the clinical invariants on (a fixed seed, so a refusal
+# can be reproduced). About 5 ms each on the seeded pathway.
+INVARIANT_SAMPLES = 400
 UNANSWERED = object()  # a question left unanswered is a possible 'value' too
 
 
@@ -129,6 +133,7 @@ def run_checks(pathway: pm.Pathway) -> list[Finding]:
     levels = {lv.code: lv for lv in pathway.levels.all()}
     rules = list(pathway.rules.prefetch_related("criteria", "sources"))
     questions = list(pathway.questions.prefetch_related("enable_when", "options"))
+    items = list(pathway.handout_items.prefetch_related("shown_when", "sources"))
 
     if pathway.default_tier not in tiers:
         add(ERROR, "unknown reference", "pathway", f"default tier '{pathway.default_tier}' is "
@@ -168,6 +173,20 @@ def run_checks(pathway: pm.Pathway) -> list[Finding]:
         if not problems and not satisfiable(condition, domains):
             add(ERROR, "never asked", where,
                 "its enable-when can never be true, so it is never asked")
+    for item in items:
+        where = f"handout item {item.code}"
+        problems = [m for c in item.shown_when.all() for m in domains.problems(c)]
+        for message in problems:
+            add(ERROR, "unknown reference", where, message)
+        condition = item.condition()
+        if condition and not problems and not satisfiable(condition, domains):
+            add(ERROR, "never printed", where,
+                f"no answers can make this true, so it is never printed: {item.condition_text()}")
+        if not item.sources.all():
+            add(ERROR, "missing source", where, "the handout item cites no source")
+        for name in ("involves", "benefit", "risks", "recovery"):
+            if (g := grade(getattr(item, name))) > MAX_GRADE:
+                add(WARNING, "reading grade", where, f"{name} reads at grade {g:.1f}")
     # Tiers no rule can reach (the default tier is reached when nothing fires).
     reachable = {pathway.default_tier} | {
         r.target for r in rules
@@ -247,10 +266,23 @@ def run_cases(pathway: pm.Pathway) -> list[CaseOutcome]:
     return outcomes
 
 
+def run_invariants(pathway: pm.Pathway, *, count: int = INVARIANT_SAMPLES
+                   ) -> tuple[int, list[invariants.Violation]]:
+    """The clinical invariants of the brief on generated answers: how many answer sets were
+    tried, and the violations found (one example per broken invariant)."""
+    try:
+        snapshot = build(pathway)
+    except (KeyError, ValueError) as exc:
+        return 0, [invariants.Violation("the content can be evaluated", str(exc), {})]
+    return invariants.check(snapshot, count=count, seed=pathway.version)
+
+
 @dataclass
 class GateReport:
     findings: list[Finding]
     outcomes: list[CaseOutcome]
+    invariant_samples: int = 0
+    violations: list[invariants.Violation] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Finding]:
@@ -266,10 +298,11 @@ class GateReport:
 
     @property
     def ok(self) -> bool:
-        return not self.errors and not self.failed_cases
+        return not self.errors and not self.failed_cases and not self.violations
 
     def problems(self) -> list[str]:
         lines = [f"{f.where}: {f.message}" for f in self.errors]
+        lines += [f"clinical invariant broken: {v}" for v in self.violations]
         for outcome in self.failed_cases:
             if outcome.error:
                 lines.append(f"case {outcome.case.code}: {outcome.error}")
@@ -283,5 +316,8 @@ class GateReport:
 
 
 def gate(pathway: pm.Pathway) -> GateReport:
-    return GateReport(run_checks(pathway), run_cases(pathway))
+    tried, violations = 0, []
+    if pathway.slug in settings.CLINICAL_INVARIANT_PATHWAYS:
+        tried, violations = run_invariants(pathway)
+    return GateReport(run_checks(pathway), run_cases(pathway), tried, violations)
 

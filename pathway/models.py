@@ -217,6 +217,11 @@ class Question(VersionedContent):
         default=False,
         help_text="A red-flag item: unanswered or 'not assessed' is reported as a gap.",
     )
+    key_exam = models.BooleanField(
+        default=False,
+        help_text="A key examination item: unanswered or 'not tested' is reported as an "
+                  "incomplete examination, never read as normal.",
+    )
     order = models.PositiveSmallIntegerField(default=0)
     min_value = models.IntegerField(null=True, blank=True)
     max_value = models.IntegerField(null=True, blank=True)
@@ -408,6 +413,52 @@ class Rule(VersionedContent):
         return conditions.format_condition(self.condition())
 
 
+class HandoutItem(VersionedContent):
+    """Patient wording the handout prints when its condition holds: a column of the option grid,
+    self-care advice or medicines advice. It belongs to the version, so what a patient was given
+    is frozen with the version that gave it, and each picture (a root, a peroneal palsy, the hip,
+    a polyneuropathy) gets its own management."""
+
+    class Role(models.TextChoices):
+        OPTION = "option", "A column of the option grid"
+        SELF_CARE = "self_care", "Looking after yourself"
+        MEDICINES = "medicines", "Medicines"
+
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="handout_items")
+    code = models.SlugField(max_length=80, help_text="Stable code, e.g. epidural-injection.")
+    role = models.CharField(max_length=10, choices=Role)
+    title = models.CharField(max_length=100, help_text="Plain-language name on the handout.")
+    involves = models.TextField(help_text="What it is or involves, plain language.")
+    benefit = models.TextField(
+        blank=True, help_text="How likely it helps and for how long ('x out of 100 people')."
+    )
+    risks = models.TextField(blank=True, help_text="Risks, plain language.")
+    recovery = models.TextField(blank=True, help_text="Time to recover or to feel a change.")
+    kb_entry = models.ForeignKey(
+        Entry, on_delete=models.SET_NULL, null=True, blank=True, related_name="handout_items",
+        help_text="The knowledge-base page with the clinician's detail and sources.",
+    )
+    sources = models.ManyToManyField(Source, blank=True, related_name="handout_items")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pathway", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pathway", "code"], name="unique_handout_item_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def condition(self) -> conditions.Condition:
+        return condition_of(self.shown_when.all())
+
+    def condition_text(self) -> str:
+        return conditions.format_condition(self.condition()) or "always"
+
+
 class Criterion(VersionedContent):
     """One `<subject> <op> <value>` test, in a rule's condition or a question's enable-when.
 
@@ -425,6 +476,14 @@ class Criterion(VersionedContent):
         related_name="enable_when",
         help_text="Set for an enable-when criterion: the question is asked only if it holds.",
     )
+    shows = models.ForeignKey(
+        HandoutItem,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="shown_when",
+        help_text="Set for a handout item's condition: the item is printed only if it holds.",
+    )
     group = models.PositiveSmallIntegerField(
         default=1, help_text="Criteria in the same group are ORed; groups are ANDed."
     )
@@ -439,9 +498,11 @@ class Criterion(VersionedContent):
         verbose_name_plural = "criteria"
         constraints = [
             models.CheckConstraint(
-                condition=(Q(rule__isnull=False) & Q(enables__isnull=True))
-                | (Q(rule__isnull=True) & Q(enables__isnull=False)),
-                name="criterion_belongs_to_rule_or_question",
+                condition=(Q(rule__isnull=False) & Q(enables__isnull=True)
+                           & Q(shows__isnull=True))
+                | (Q(rule__isnull=True) & Q(enables__isnull=False) & Q(shows__isnull=True))
+                | (Q(rule__isnull=True) & Q(enables__isnull=True) & Q(shows__isnull=False)),
+                name="criterion_has_one_owner",
             )
         ]
 
@@ -463,7 +524,7 @@ class Criterion(VersionedContent):
     @property
     def owner_pathway(self) -> Pathway | None:
         # The descriptors also return an unsaved owner the admin has attached for validation.
-        owner = self.rule or self.enables
+        owner = self.rule or self.enables or self.shows
         return owner.pathway if owner is not None and owner.pathway_id else None
 
     def clean(self) -> None:
@@ -471,7 +532,7 @@ class Criterion(VersionedContent):
         pathway = self.owner_pathway
         if pathway is None:
             raise ValidationError(
-                "A criterion belongs to a rule or to a question's enable-when."
+                "A criterion belongs to a rule, a question's enable-when or a handout item."
             )
         spec = subject_spec(pathway, self.subject)
         errors = conditions.check_criterion(self.as_criterion(), spec)

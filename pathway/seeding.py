@@ -44,7 +44,7 @@ from pathway import models as pm
 from pathway.engine import conditions
 from pathway.publishing import PublishRefused, publish
 
-PATHWAY_FILES = ("pathway.yaml", "questions.yaml", "rules.yaml", "cases.yaml")
+PATHWAY_FILES = ("pathway.yaml", "questions.yaml", "rules.yaml", "handout.yaml", "cases.yaml")
 QUESTION_TYPES = {choice.value for choice in pm.Question.Type}
 
 
@@ -154,6 +154,19 @@ class _Checker:
                     self.problem(here, f"share must be main or part, found {share!r}")
             return {str(k): v for k, v in value.items()}
         if kind == "condition":
+            if isinstance(value, list):
+                # A list of conditions, all of which must hold: lets a rule reuse a shared
+                # group (a YAML anchor under `groups:`) without writing it out again.
+                if not value or not all(isinstance(v, str) and v.strip() for v in value):
+                    self.problem(here, "expected a condition, or a list of conditions that "
+                                       "must all hold")
+                    return ""
+                value = " and ".join(f"({v})" if " or " in v and " and " not in v
+                                     and not v.strip().startswith("(") else v for v in value)
+            elif isinstance(value, dict):
+                self.problem(here, "expected a condition, or a list of conditions that must "
+                                   "all hold")
+                return ""
             try:
                 return conditions.format_condition(conditions.parse_condition(str(value)))
             except conditions.ConditionSyntaxError as exc:
@@ -214,11 +227,9 @@ KB_KINDS: dict[str, KbKind] = {
     ),
     "treatments": KbKind(
         Treatment,
-        {"tier": F("str"), "handout_role": F("str", required=False, default=""),
+        {"tier": F("str"),
          "involves": F("text"), "benefit": F("text"), "risks": F("text"),
-         "time_to_effect": F("str"), "patient_name": F("str"), "patient_involves": F("text"),
-         "patient_benefit": F("text"), "patient_risks": F("text"),
-         "patient_recovery": F("text")},
+         "time_to_effect": F("str")},
     ),
 }
 KIND_BY_MODEL = {kind.model: name for name, kind in KB_KINDS.items()}
@@ -274,6 +285,7 @@ QUESTION_FIELDS = {
     "help": F("text", required=False, default=""),
     "required": F("bool", required=False, default=True),
     "red_flag": F("bool", required=False, default=False),
+    "key_exam": F("bool", required=False, default=False),
     "range": F("any", required=False),
     "unit": F("str", required=False, default=""),
     "kb": F("str", required=False, default=""),
@@ -292,6 +304,18 @@ RULE_FIELDS = {
     "action": F("text", required=False, default=""),
     "patient_line": F("text", required=False, default=""),
     "sources": F("codes", required=False, default=list),
+}
+HANDOUT_ITEM_FIELDS = {
+    "code": F("str"),
+    "role": F("str"),
+    "title": F("str"),
+    "when": F("condition", required=False, default=""),
+    "involves": F("text"),
+    "benefit": F("text", required=False, default=""),
+    "risks": F("text", required=False, default=""),
+    "recovery": F("text", required=False, default=""),
+    "kb": F("str", required=False, default=""),
+    "sources": F("codes"),
 }
 CASE_FIELDS = {
     "code": F("str"),
@@ -439,13 +463,23 @@ def _read_pathway(directory: Path, checker: _Checker, seeds_dir: Path) -> dict[s
     for question in meta["questions"]:
         question["options"] = _entries(checker, question["_where"], "options",
                                        question["options"], OPTION_FIELDS, "code")
+    groups = files["rules.yaml"].get("groups") or {}
+    if not isinstance(groups, dict):
+        checker.problem(f"{rel('rules.yaml')}, groups", "expected a mapping of name to condition")
+    else:
+        # Shared groups are only referenced through YAML aliases; check each still reads.
+        for name, text in groups.items():
+            checker.value(f"{rel('rules.yaml')}, group '{name}'", text, "condition")
     meta["rules"] = _entries(checker, rel("rules.yaml"), "rules",
                              files["rules.yaml"].get("rules", []), RULE_FIELDS, "code")
+    meta["handout_items"] = _entries(checker, rel("handout.yaml"), "items",
+                                     files["handout.yaml"].get("items", []),
+                                     HANDOUT_ITEM_FIELDS, "code")
     meta["cases"] = _entries(checker, rel("cases.yaml"), "cases",
                              files["cases.yaml"].get("cases", []), CASE_FIELDS, "code")
     for name, content in files.items():
-        allowed = {"questions.yaml": {"questions"}, "rules.yaml": {"rules"},
-                   "cases.yaml": {"cases"}}.get(name)
+        allowed = {"questions.yaml": {"questions"}, "rules.yaml": {"rules", "groups"},
+                   "handout.yaml": {"items", "groups"}, "cases.yaml": {"cases"}}.get(name)
         if allowed and set(content) - allowed:
             checker.problem(rel(name), f"unknown top-level key(s): "
                                        f"{', '.join(sorted(set(content) - allowed))}")
@@ -573,6 +607,18 @@ def _check_pathway(meta: dict[str, Any], checker: _Checker) -> None:
         else:
             checker.problem(f"{where}, field 'effect'", f"'{rule['effect']}' must be tier or score")
         check_condition(f"{where}, field 'when'", rule["when"], allow_level=True)
+    roles = set(pm.HandoutItem.Role.values)
+    for item in meta["handout_items"]:
+        where = item["_where"]
+        if item["role"] not in roles:
+            checker.problem(f"{where}, field 'role'",
+                            f"'{item['role']}' must be one of {', '.join(sorted(roles))}")
+        if item["role"] == pm.HandoutItem.Role.OPTION:
+            for name in ("benefit", "risks", "recovery"):
+                if not item[name]:
+                    checker.problem(f"{where}, field '{name}'",
+                                    "an option of the grid needs all four answers")
+        check_condition(f"{where}, field 'when'", item["when"], allow_level=True)
     for case in meta["cases"]:
         where = case["_where"]
         if not isinstance(case["answers"], dict):
@@ -629,7 +675,6 @@ def _cross_check(data: SeedData, checker: _Checker, existing_kb: set[str],
                     if code not in root_codes:
                         checker.problem(f"{where}, field 'roots'", f"unknown root '{code}'")
             for name, allowed in (("category", Condition.Category.values),
-                                  ("handout_role", Treatment.HandoutRole.values),
                                   ("tier", [c for c, _ in Treatment._meta.get_field("tier")
                                             .choices]),
                                   ("view", ["front", "back", "both"])):
@@ -639,11 +684,11 @@ def _cross_check(data: SeedData, checker: _Checker, existing_kb: set[str],
                                     f"'{entry[name]}' must be one of {', '.join(allowed)}")
     known_slugs = set(slugs) | existing_kb
     for pathway in data.pathways:
-        for item in (*pathway["questions"], *pathway["levels"]):
+        for item in (*pathway["questions"], *pathway["levels"], *pathway["handout_items"]):
             if item["kb"] and item["kb"] not in known_slugs:
                 checker.problem(f"{item['_where']}, field 'kb'",
                                 f"no knowledge-base entry with slug '{item['kb']}'")
-        for rule in pathway["rules"]:
+        for rule in (*pathway["rules"], *pathway["handout_items"]):
             for key in rule["sources"]:
                 if key not in source_keys:
                     checker.problem(f"{rule['_where']}, field 'sources'", f"unknown source '{key}'")
@@ -782,7 +827,8 @@ def _create_version(meta: dict[str, Any], *, version: int) -> pm.Pathway:
     pathway = pm.Pathway.objects.create(
         version=version,
         status=pm.Pathway.Status.DRAFT,
-        **_clean(meta, "steps", "tiers", "levels", "questions", "rules", "cases"),
+        **_clean(meta, "steps", "tiers", "levels", "questions", "rules", "handout_items",
+                 "cases"),
     )
     steps = {}
     for order, step in enumerate(meta["steps"], 1):
@@ -812,6 +858,12 @@ def _create_version(meta: dict[str, Any], *, version: int) -> pm.Pathway:
                                       **_clean(r, "when", "sources"))
         rule.sources.set(sources[k] for k in r["sources"])
         _create_criteria(r["when"], rule=rule)
+    for order, item in enumerate(meta["handout_items"], 1):
+        handout_item = pm.HandoutItem.objects.create(
+            pathway=pathway, order=order, kb_entry=entries.get(item["kb"]),
+            **_clean(item, "when", "sources", "kb"))
+        handout_item.sources.set(sources[k] for k in item["sources"])
+        _create_criteria(item["when"], shows=handout_item)
     for order, case in enumerate(meta["cases"], 1):
         pm.RegressionCase.objects.create(pathway=pathway, order=order, **_clean(case))
     pathway.touch()  # the bulk writes above send no signals
@@ -847,7 +899,7 @@ def canonical_pathway(meta: dict[str, Any]) -> dict[str, Any]:
         return value
 
     out = strip(meta)
-    for rule in out["rules"]:
+    for rule in (*out["rules"], *out["handout_items"]):
         rule["sources"] = sorted(rule["sources"])
     for question in out["questions"]:
         if question["type"] == "mrc":
@@ -863,6 +915,8 @@ def export_pathway(pathway: pm.Pathway) -> dict[str, Any]:
         )
     )
     rules = list(pathway.rules.prefetch_related("criteria", "sources"))
+    items = list(pathway.handout_items.select_related("kb_entry").prefetch_related(
+        "shown_when", "sources"))
     return {
         "slug": pathway.slug,
         "title": pathway.title,
@@ -891,6 +945,7 @@ def export_pathway(pathway: pm.Pathway) -> dict[str, Any]:
             {
                 "code": q.code, "step": q.step.code, "type": q.type, "prompt": q.prompt,
                 "help": q.help, "required": q.required, "red_flag": q.red_flag,
+                "key_exam": q.key_exam,
                 "range": [q.min_value, q.max_value] if q.type == "number" else None,
                 "unit": q.unit, "kb": q.kb_entry.slug if q.kb_entry else "",
                 "enable_when": conditions.format_condition(pm.condition_of(q.enable_when.all())),
@@ -906,6 +961,16 @@ def export_pathway(pathway: pm.Pathway) -> dict[str, Any]:
                 "sources": sorted(s.key for s in r.sources.all()),
             }
             for r in rules
+        ],
+        "handout_items": [
+            {
+                "code": i.code, "role": i.role, "title": i.title,
+                "when": conditions.format_condition(i.condition()), "involves": i.involves,
+                "benefit": i.benefit, "risks": i.risks, "recovery": i.recovery,
+                "kb": i.kb_entry.slug if i.kb_entry else "",
+                "sources": sorted(s.key for s in i.sources.all()),
+            }
+            for i in items
         ],
         "cases": [
             {"code": c.code, "title": c.title, "note": c.note, "answers": c.answers,
@@ -1013,6 +1078,8 @@ def _export_pathway_files(pathway: pm.Pathway, directory: Path) -> list[Path]:
             _drop_defaults({k: v for k, v in q.items() if not (k == "range" and v is None)},
                            QUESTION_FIELDS) for q in data["questions"]]},
         "rules.yaml": {"rules": [_drop_defaults(r, RULE_FIELDS) for r in data["rules"]]},
+        "handout.yaml": {"items": [_drop_defaults(i, HANDOUT_ITEM_FIELDS)
+                                   for i in data["handout_items"]]},
         "cases.yaml": {"cases": [_drop_defaults(c, CASE_FIELDS) for c in data["cases"]]},
     }
     written = []

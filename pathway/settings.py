@@ -200,6 +200,9 @@ LOGIN_URL = "admin:login"
 
 # The pathway the start page, the guided form and `manage.py assess` use unless told otherwise.
 PATHWAY_DEFAULT_SLUG = os.environ.get("PATHWAY_DEFAULT_SLUG", "lumbar-radicular")
+# Pathways whose publish gate also runs the clinical brief's invariants on generated answers:
+# they use the finding vocabulary the invariants are written in.
+CLINICAL_INVARIANT_PATHWAYS = frozenset({"lumbar-radicular"})
 SEEDS_DIR = Path(os.environ.get("SEEDS_DIR", BASE_DIR / "seeds"))
 
 # Messages in a signed cookie: an anonymous clinician's page view costs no session query.

@@ -61,7 +61,7 @@ def refused(write):
 
 
 def test_a_published_version_refuses_changes_at_the_model_level(published):
-    rule = published.rules.get(code="severe_root_deficit")
+    rule = published.rules.get(code="severe_foot_drop_not_peroneal")
     rule.title = "Changed"
     refused(rule.save)
     refused(lambda: pm.Criterion.objects.create(rule=rule, subject="age", op="gte", value=18,
@@ -75,12 +75,12 @@ def test_a_published_version_refuses_changes_at_the_model_level(published):
     question.prompt = "How old?"
     refused(question.save)
     refused(pm.Option.objects.filter(question__pathway=published).first().delete)
-    assert published.rules.get(code="severe_root_deficit").title != "Changed"
+    assert published.rules.get(code="severe_foot_drop_not_peroneal").title != "Changed"
 
 
 def test_a_published_version_is_read_only_in_the_admin(client, people, published):
     as_(client, people["editor"])
-    rule = published.rules.get(code="severe_root_deficit")
+    rule = published.rules.get(code="severe_foot_drop_not_peroneal")
     url = reverse("admin:pathway_rule_change", args=[rule.pk])
     page = client.get(url)
     assert page.status_code == 200
@@ -99,8 +99,9 @@ def counts(pathway):
             pm.Option.objects.filter(question__pathway=pathway).count(),
             pm.Criterion.objects.filter(rule__pathway=pathway).count(),
             pm.Criterion.objects.filter(enables__pathway=pathway).count(),
+            pm.Criterion.objects.filter(shows__pathway=pathway).count(),
             pathway.rules.count(), pathway.tiers.count(), pathway.levels.count(),
-            pathway.cases.count())
+            pathway.handout_items.count(), pathway.cases.count())
 
 
 def test_new_draft_deep_copies_everything_and_editing_it_leaves_the_original(published):
@@ -108,12 +109,13 @@ def test_new_draft_deep_copies_everything_and_editing_it_leaves_the_original(pub
     assert (draft.version, draft.status) == (2, "draft")
     assert counts(draft) == counts(published)
     assert seeding_export(draft)["rules"] == seeding_export(published)["rules"]
-    rule = draft.rules.get(code="severe_root_deficit")
+    assert seeding_export(draft)["handout_items"] == seeding_export(published)["handout_items"]
+    rule = draft.rules.get(code="severe_foot_drop_not_peroneal")
     criterion = rule.criteria.get(subject="mrc_great_toe_extension")
     criterion.value = 2
     criterion.save()
     rule.sources.clear()
-    original = published.rules.get(code="severe_root_deficit")
+    original = published.rules.get(code="severe_foot_drop_not_peroneal")
     assert original.criteria.get(subject="mrc_great_toe_extension").value == 3
     assert original.sources.exists()
 
@@ -158,12 +160,12 @@ def test_an_old_assessment_keeps_rendering_against_its_own_version(client, publi
     services.answers_record(assessment=assessment, values=regression_cases()[2]["answers"])
     before = client.get(reverse("result", kwargs={"pk": assessment.pk})).text
     draft = versions.new_draft(published)
-    rule = draft.rules.get(code="l5_pain_distribution")
+    rule = draft.rules.get(code="l5_pain_lateral_calf")
     rule.title = "Renamed in version 2"
     rule.save()
     publish(draft, user=None)
     after = client.get(reverse("result", kwargs={"pk": assessment.pk})).text
-    assert "Pain in the L5 distribution" in after and "Renamed in version 2" not in after
+    assert "Pain in the outer calf (L5)" in after and "Renamed in version 2" not in after
     assert before.count("data-tier") == after.count("data-tier") == 1
 
 
@@ -199,6 +201,11 @@ def broken(published):
     bare.rationale = ""
     bare.save()
     bare.sources.clear()
+    # A handout item naming an unknown question, and one with no source.
+    item = draft.handout_items.get(code="microdiscectomy")
+    pm.Criterion.objects.bulk_create([pm.Criterion(shows=item, subject="bmi", op="gte",
+                                                   value=30, group=9)])
+    draft.handout_items.get(code="foot-care").sources.clear()
     # Patient wording far above grade 8.
     tier = draft.tiers.get(code="conservative")
     tier.patient_summary = ("Notwithstanding considerable interindividual variability, "
@@ -218,6 +225,8 @@ def test_the_linter_finds_each_kind_of_problem(broken):
     assert ("unreachable tier", "tier injection") in kinds
     assert ("missing rationale", "rule improving_symptoms") in kinds
     assert ("missing source", "rule improving_symptoms") in kinds
+    assert ("unknown reference", "handout item microdiscectomy") in kinds
+    assert ("missing source", "handout item foot-care") in kinds
     grade = next(f for f in findings if f.kind == "reading grade")
     assert grade.severity == checks.WARNING and grade.where == "tier conservative"
     assert "reads at grade" in grade.message
@@ -228,7 +237,11 @@ def test_the_linter_finds_each_kind_of_problem(broken):
 def test_the_shipped_content_passes_its_own_gate(published):
     report = checks.gate(published)
     assert report.errors == [] and report.failed_cases == []
-    assert len(report.outcomes) == 12
+    assert report.violations == []
+    assert report.invariant_samples == checks.INVARIANT_SAMPLES
+    from tests.engine.conftest import regression_cases
+
+    assert len(report.outcomes) == len(regression_cases())
 
 
 # --- compare, audit ----------------------------------------------------------------------------
@@ -236,14 +249,14 @@ def test_the_shipped_content_passes_its_own_gate(published):
 
 def test_the_compare_page_shows_a_changed_rule(client, people, published):
     draft = versions.new_draft(published)
-    criterion = draft.rules.get(code="severe_root_deficit").criteria.get(
+    criterion = draft.rules.get(code="severe_foot_drop_not_peroneal").criteria.get(
         subject="mrc_great_toe_extension")
     criterion.value = 2
     criterion.save()
     as_(client, people["editor"])
     page = client.get(admin("compare", draft.pk), {"with": published.pk})
     assert page.status_code == 200
-    assert "severe_root_deficit" in page.text
+    assert "severe_foot_drop_not_peroneal" in page.text
     assert "mrc_great_toe_extension &lt;= 2" in page.text
     assert "mrc_great_toe_extension &lt;= 3" in page.text
 
@@ -374,3 +387,32 @@ def test_editor_clones_breaks_fixes_and_publisher_publishes(client, people, publ
     assert draft.status == "published"
     users = {record.history_user for record in draft.history.all()}
     assert {people["editor"], people["publisher"]} <= users
+
+
+def test_the_gate_refuses_a_draft_that_breaks_a_clinical_invariant_even_with_no_cases(
+        published):
+    """Deleting the cases does not empty the gate: the brief's invariants still run."""
+    draft = versions.new_draft(published)
+    draft.cases.all().delete()
+    rule = draft.rules.get(code="ces_red_flag_new")
+    rule.target = "conservative"
+    rule.save()
+    report = checks.gate(draft)
+    assert report.outcomes == []
+    assert not report.ok
+    broken = {v.invariant for v in report.violations}
+    assert "new cauda equina symptoms give emergency" in broken
+    with pytest.raises(PublishRefused) as refusal:
+        publish(draft, user=None)
+    assert any("clinical invariant broken: new cauda equina symptoms give emergency" in line
+               for line in refusal.value.problems)
+
+
+def test_the_gate_refuses_a_draft_whose_mimic_hides_severe_weakness(published):
+    draft = versions.new_draft(published)
+    criterion = draft.rules.get(code="severe_weakness_not_peroneal").criteria.get(
+        subject="mrc_knee_extension")
+    criterion.delete()  # quadriceps 2/5 would no longer escalate under a peroneal label
+    report = checks.gate(draft)
+    assert "severe weakness escalates unless a named mimic explains it" in {
+        v.invariant for v in report.violations}
