@@ -1,7 +1,8 @@
 """Settings for the pathway aid, in one module, configured from the environment.
 
-Local use needs nothing set: DEBUG is on, SQLite in db.sqlite3. Production sets DEBUG=0,
-SECRET_KEY, ALLOWED_HOSTS and usually DATABASE_URL; without a real SECRET_KEY it refuses to start.
+Production is the default: DEBUG is off unless DEBUG=1 is set (`make run` and the tests set it),
+and with DEBUG off the aid refuses to start without a strong SECRET_KEY. Production sets
+SECRET_KEY, ALLOWED_HOSTS and usually DATABASE_URL.
 """
 
 import os
@@ -42,19 +43,30 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from exc
 
 
-DEBUG = env_bool("DEBUG", True)
+# A server started with only SECRET_KEY and ALLOWED_HOSTS must not run in debug mode (URLconf on
+# the 404 page, no HTTPS redirect, insecure cookies), so debug is something to ask for.
+DEBUG = env_bool("DEBUG", False)
 
 DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-never-use-in-production"  # noqa: S105
+# The same floor as Django's deploy check (security.W009): a short key can be brute-forced from
+# one signed cookie, and every session and CSRF token hangs on it.
+SECRET_KEY_MIN_LENGTH = 50
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. With DEBUG off the aid refuses to start without a secret key: "
-            "set SECRET_KEY in the environment to a long random value."
+            "SECRET_KEY is not set. With DEBUG off (the default) the aid refuses to start without "
+            "a secret key: set SECRET_KEY to a long random value, or DEBUG=1 for local use."
         )
     SECRET_KEY = DEVELOPMENT_SECRET_KEY
-elif SECRET_KEY == DEVELOPMENT_SECRET_KEY and not DEBUG:
-    raise ImproperlyConfigured("SECRET_KEY is the development key; set a real one for production.")
+elif not DEBUG:
+    if SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is the development key; set a real one for production.")
+    if len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is too weak: use at least {SECRET_KEY_MIN_LENGTH} random characters, "
+            "e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(64))'.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 
@@ -77,10 +89,11 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "pathway.middleware.CsrfMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -182,9 +195,16 @@ if not DEBUG:
     if env_bool("SECURE_PROXY_SSL_HEADER", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-# security.W003 looks for CsrfViewMiddleware by name; pathway.middleware.CsrfMiddleware is a
-# subclass of it (it also accepts same-origin posts from no-referrer pages; see that module).
-SILENCED_SYSTEM_CHECKS = ["security.W003"]
+# Django's default; spelled out because assessment URLs rely on it: they grant access on their
+# own, so they never leave the site in a Referer, while same-site form posts still carry a real
+# Origin for the CSRF check.
+SECURE_REFERRER_POLICY = "same-origin"
+# The aid uses no device feature: deny them all, so injected or framed content cannot ask.
+PERMISSIONS_POLICY = {feature: [] for feature in (
+    "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media", "fullscreen",
+    "geolocation", "gyroscope", "magnetometer", "microphone", "midi", "payment", "usb",
+    "browsing-topics", "interest-cohort",
+)}
 
 # Assessments older than this are deleted by `manage.py purge_assessments` (run it daily).
 ASSESSMENT_RETENTION_DAYS = env_int("ASSESSMENT_RETENTION_DAYS", 90)

@@ -41,13 +41,16 @@ from pathway.snapshot import snapshot_for
 
 
 def private(view):
-    """Assessment pages hold clinical answers: never cached, indexed or leaked by referrer."""
+    """Assessment pages hold clinical answers: never cached, indexed or leaked by referrer.
+
+    `same-origin` keeps the URL (which grants access on its own) out of every Referer sent
+    elsewhere, while the site's own form posts keep a real Origin for Django's CSRF check."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 

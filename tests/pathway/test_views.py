@@ -75,7 +75,7 @@ def test_a_step_page_renders_its_questions_named_by_code(client, assessment):
     assert response.status_code == 200
     assert 'name="ces_bladder" value="yes"' in response.text
     assert response["Cache-Control"] == "no-store"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "noindex" in response["X-Robots-Tag"]
 
 
