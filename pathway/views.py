@@ -273,10 +273,29 @@ class QuestionRow:
     def kind(self) -> str:
         return {"number": "number", "multi": "checkbox"}.get(self.question.type, "radio")
 
-    def key(self, oob: bool) -> tuple:
+    def key(self, oob: bool) -> tuple | None:
+        """The cache key, or None when the row holds text the client typed.
+
+        Everything in the key is bounded by the content (options, fixed messages, valid
+        numbers), never by what was posted: junk in a number field would otherwise add an
+        entry the size of the junk on every request."""
+        if self.kind != "number":
+            value = ""  # only the ticks are drawn, and `choices` holds them
+        elif self.value and not self.value_is_canonical():
+            return None
+        else:
+            value = self.value
         # The frozen question spec is part of the key: any change of content misses the cache.
-        return (self.question, self.shown, tuple(map(str, self.errors)), self.value,
+        return (self.question, self.shown, tuple(map(str, self.errors)), value,
                 tuple(self.choices), self.was, oob)
+
+    def value_is_canonical(self) -> bool:
+        question = self.question
+        try:
+            number = int(self.value)
+        except ValueError:
+            return False
+        return str(number) == self.value and question.minimum <= number <= question.maximum
 
     @property
     def html(self) -> str:
@@ -287,25 +306,41 @@ class QuestionRow:
         return render_question(self, oob=True)
 
 
-# Rendered questions by state. A question's HTML depends only on its content and its state, and
-# rendering ~150 radio buttons a page is most of a step request's cost.
-_question_html: dict[tuple, str] = {}
-QUESTION_CACHE_SIZE = 20000
+class RenderedQuestions:
+    """Rendered questions by state, within a budget of characters.
+
+    A question's HTML depends only on its content and its state, and rendering ~150 radio
+    buttons a page is most of a step request's cost. The keys are bounded by the content
+    (see `QuestionRow.key`); the budget is a second bound, should content grow very large.
+    """
+
+    def __init__(self, max_chars: int):
+        self.max_chars = max_chars
+        self.chars = 0
+        self.html: dict[tuple, str] = {}
+
+    def get(self, key: tuple) -> str | None:
+        return self.html.get(key)
+
+    def put(self, key: tuple, html: str) -> None:
+        if self.chars + len(html) > self.max_chars:
+            self.html.clear()
+            self.chars = 0
+        self.html[key] = html
+        self.chars += len(html)
+
+
+_question_html = RenderedQuestions(max_chars=16 * 1024 * 1024)
 
 
 def render_question(row: QuestionRow, *, oob: bool) -> str:
     key = row.key(oob)
-    html = _question_html.get(key)
+    html = _question_html.get(key) if key is not None else None
     if html is None:
         html = render_to_string("pathway/_question.html", {"row": row, "oob": oob})
-        if len(_question_html) >= QUESTION_CACHE_SIZE:
-            _question_html.clear()
-        _question_html[key] = html
+        if key is not None:
+            _question_html.put(key, html)
     return html
-
-    @property
-    def kind(self) -> str:
-        return {"number": "number", "multi": "checkbox"}.get(self.question.type, "radio")
 
 
 def question_rows(form: StepForm, questions: list[QuestionSpec], shown_codes: set[str],

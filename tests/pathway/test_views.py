@@ -1,8 +1,10 @@
 """The guided form: every exit of every view, without JavaScript and with htmx."""
 
+import gc
 import json
 import re
 import threading
+import tracemalloc
 import uuid
 
 import pytest
@@ -401,3 +403,37 @@ def test_two_clients_answering_different_questions_at_once_both_persist(seeded_c
         thread.join()
     assert errors == []
     assert answers_of(assessment) == {"fever": "no", "ces_bowel": "no"}
+
+
+# --- abuse: memory ----------------------------------------------------------------------------
+
+
+def retained_bytes(callable_) -> int:
+    """Memory still held after `callable_` has run and its garbage is collected."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        callable_()
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("field", ["age", "affected_side", "pain_regions"])
+def test_junk_posted_to_a_step_does_not_grow_server_memory(client, assessment, field):
+    services.answers_record(assessment=assessment, values=RED_FLAGS_NO)
+    url = step_url(assessment, "history")
+    client.post(url, {field: "warm-up", "nav": "continue"})
+
+    def attack():
+        for n in range(20):  # 20 distinct 200 KB values: 4 MB posted in all
+            junk = f"{n:02d}" + "9" * 200_000
+            for headers in ({}, HTMX):
+                response = client.post(url, {field: junk, "changed": field, "nav": "continue"},
+                                       **headers)
+                assert response.status_code == 200
+            assert field not in answers_of(assessment)
+
+    assert retained_bytes(attack) < 1_000_000
