@@ -137,11 +137,15 @@ def initial_values(answers: dict[str, Any], questions: list[QuestionSpec]) -> di
 def edited_codes(request, form: StepForm, questions: list[QuestionSpec]) -> set[str]:
     """The questions this page changed. Each field carries the answer the page was drawn with
     (`was_<code>`); a field still showing it was not touched here, so an answer given meanwhile
-    in another tab, or stored by the first of a double submit, is left alone."""
+    in another tab, or stored by the first of a double submit, is left alone. A question the
+    post carries neither a value nor a `was_` for is not on the page that posted: a post with
+    no answers changes nothing."""
     answers = form.answers()
     edited = set()
     for question in questions:
         was = request.POST.get(f"was_{question.code}")
+        if was is None and question.code not in request.POST:
+            continue
         if (was is None or question.code in form.errors
                 or canonical(answers.get(question.code)) != was):
             edited.add(question.code)
@@ -185,7 +189,7 @@ def submit_step(request, ctx: Context, state: StepState, questions: list[Questio
         response.status_code = 200
         return response
     values = {q.code: _stored(merged.get(q.code)) for q in shown if q.code in edited}
-    services.answers_record(assessment=ctx.assessment, values=values, current=ctx.stored)
+    services.answers_record(assessment=ctx.assessment, values=values)
     index = ctx.states.index(state)
     if going_back:
         if index == 0:
@@ -212,9 +216,12 @@ def autosave(request, ctx: Context, state: StepState, questions: list[QuestionSp
     htmx swaps the response.
     """
     step_codes = {q.code for q in questions}
-    changed = [code for code in request.POST.getlist("changed") if code in step_codes]
-    if not changed:  # an older page posting the whole form: treat every field as changed
-        changed = list(step_codes)
+    named = request.POST.getlist("changed")
+    changed = [code for code in named if code in step_codes]
+    if not named:  # a page posting the whole form: what it changed, as without JavaScript
+        whole = StepForm(request.POST, questions=questions, enforce_required=False)
+        whole.is_valid()
+        changed = [q.code for q in questions if q.code in edited_codes(request, whole, questions)]
     targets = [q for q in questions if q.code in changed]
     form = StepForm(request.POST, questions=targets, enforce_required=False)
     form.is_valid()
@@ -222,7 +229,7 @@ def autosave(request, ctx: Context, state: StepState, questions: list[QuestionSp
     facts = asked(ctx.snapshot, merged)
     values = {q.code: _stored(merged.get(q.code)) for q in targets
               if is_asked(q, facts) and q.code not in form.errors}
-    services.answers_record(assessment=ctx.assessment, values=values, current=ctx.stored)
+    services.answers_record(assessment=ctx.assessment, values=values)
     ctx.answers = usable(ctx.snapshot, {**ctx.stored, **{k: v for k, v in values.items()
                                                          if v is not None}})
     for code, value in values.items():
