@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from pathway import handout, services
 from pathway.assessments import (
     Context,
     StepState,
+    assessment_for,
     explain,
     load,
     page_context,
@@ -36,7 +37,7 @@ from pathway.engine import evaluate
 from pathway.engine.evaluate import asked, is_asked
 from pathway.engine.model import QuestionSpec
 from pathway.forms import StepForm, step_questions
-from pathway.models import Assessment, Pathway
+from pathway.models import Pathway
 from pathway.snapshot import snapshot_for
 
 
@@ -468,6 +469,6 @@ def handout_pdf(request, pk):
 @require_http_methods(["GET", "HEAD"])
 def handout_css(request, pk):
     """The per-handout page footer for browser printing (no inline styles: see CSP)."""
-    assessment = get_object_or_404(Assessment.objects.select_related("pathway"), pk=pk)
+    assessment = assessment_for(request, pk)
     return HttpResponse(handout.footer_css(assessment, timezone.localdate()),
                         content_type="text/css")
