@@ -7,6 +7,7 @@ SECRET_KEY, ALLOWED_HOSTS and usually DATABASE_URL.
 
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -134,6 +135,11 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
+    if DATABASES["default"]["NAME"] not in {"", ":memory:"}:
+        # Opened read-write, never created: a missing or moved file is an error (and /readyz
+        # says so), not a new empty database. `manage.py migrate` creates it.
+        DATABASES["default"]["NAME"] = (
+            f"file:{quote(str(DATABASES['default']['NAME']))}?mode=rw")
     # Tests use a file too (not shared-cache memory, which locks whole tables), so they run
     # under the same WAL locking as a real server.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}

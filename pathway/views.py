@@ -6,12 +6,14 @@ banner, enable-when questions and the suggestion panel update in place).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import DatabaseError
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -40,6 +42,8 @@ from pathway.forms import StepForm, step_questions
 from pathway.models import Pathway
 from pathway.snapshot import snapshot_for
 
+logger = logging.getLogger(__name__)
+
 
 def private(view):
     """Assessment pages hold clinical answers: never cached, indexed or leaked by referrer.
@@ -60,8 +64,24 @@ def private(view):
 
 @require_http_methods(["GET", "HEAD"])
 def healthz(request):
-    """A bare page: for load balancers' health checks, and the baseline of `make load`."""
+    """Liveness: the process answers. A bare page, touching nothing; also the baseline of
+    `make load`."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_http_methods(["GET", "HEAD"])
+def readyz(request):
+    """Readiness: the database can be read, is migrated, and holds a published pathway."""
+    try:
+        ready = Pathway.objects.published().for_slug(settings.PATHWAY_DEFAULT_SLUG).exists()
+    except DatabaseError as exc:
+        logger.error("readiness: the database cannot be read: %s", exc)
+        response = HttpResponse("database unavailable", content_type="text/plain", status=503)
+    else:
+        response = HttpResponse("ok" if ready else "no published pathway",
+                                content_type="text/plain", status=200 if ready else 503)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_http_methods(["GET", "HEAD"])
