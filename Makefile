@@ -79,7 +79,7 @@ serve: $(STAMP)
 	DEBUG=0 $(BIN)/python manage.py collectstatic --no-input -v0
 	DEBUG=0 $(BIN)/python manage.py migrate --no-input
 	DEBUG=0 $(BIN)/python manage.py load_seeds
-	DEBUG=0 $(BIN)/gunicorn pathway.wsgi --bind $${BIND:-127.0.0.1:8000} --workers $${WORKERS:-2} --access-logfile -
+	DEBUG=0 $(BIN)/gunicorn pathway.wsgi --config gunicorn.conf.py
 
 load: $(STAMP) system-packages
 	$(BIN)/python -m tests.load
