@@ -214,6 +214,9 @@ PERMISSIONS_POLICY = {feature: [] for feature in (
 
 # Assessments older than this are deleted by `manage.py purge_assessments` (run it daily).
 ASSESSMENT_RETENTION_DAYS = env_int("ASSESSMENT_RETENTION_DAYS", 90)
+# It deletes them this many at a time, one short transaction each, pausing between batches.
+ASSESSMENT_PURGE_BATCH = env_int("ASSESSMENT_PURGE_BATCH", 500)
+ASSESSMENT_PURGE_PAUSE = float(os.environ.get("ASSESSMENT_PURGE_PAUSE") or 0.05)
 
 # Every handler masks assessment ids (see pathway.log_masking): Django's request logging
 # ("Not Found: /a/<id>/...") and the development server's request lines included.

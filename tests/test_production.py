@@ -1,6 +1,7 @@
 """Production readiness: deploy checks, security headers, CSP, purging old assessments."""
 
 import datetime as dt
+import io
 import os
 import subprocess
 import sys
@@ -8,7 +9,9 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -99,3 +102,50 @@ def test_every_response_denies_device_features(client, seeded):
         policy = client.get(url)["Permissions-Policy"]
         for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()"):
             assert feature in policy, (url, feature)
+
+
+def old_assessments(pathway, count: int, answers: int = 4) -> None:
+    long_ago = timezone.now() - dt.timedelta(days=400)
+    made = pm.Assessment.objects.bulk_create(pm.Assessment(pathway=pathway)
+                                             for _ in range(count))
+    pm.Answer.objects.bulk_create(pm.Answer(assessment=a, question=f"q{n}", value=n)
+                                  for a in made for n in range(answers))
+    pm.AnswerChange.objects.bulk_create(pm.AnswerChange(assessment=a, question=f"q{n}", value=n)
+                                        for a in made for n in range(answers))
+    pm.Assessment.objects.filter(pk__in=[a.pk for a in made]).update(updated_at=long_ago)
+
+
+def test_purge_deletes_in_bounded_batches_without_loading_answers(seeded):
+    pathway = pm.Pathway.objects.published().get()
+    old_assessments(pathway, 25)
+    keep = services.assessment_start(pathway=pathway)
+    with CaptureQueriesContext(connection) as queries:
+        call_command("purge_assessments", "--batch-size", "10", "--pause", "0",
+                     stdout=io.StringIO())
+    assert list(pm.Assessment.objects.all()) == [keep]
+    assert not pm.Answer.objects.exclude(assessment=keep).exists()
+    assert not pm.AnswerChange.objects.exclude(assessment=keep).exists()
+    sql = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    # Answers and their history are deleted by one statement each, never read row by row.
+    assert not [s for s in sql if s.startswith("SELECT") and ("pathway_answer" in s)], sql
+    # Three batches of ten (the last finding none left): a few statements each.
+    assert len(sql) <= 4 * 5, sql
+
+
+def test_purge_costs_the_same_statements_per_batch_whatever_the_size(seeded):
+    pathway = pm.Pathway.objects.published().get()
+    counts = []
+    for count, answers in ((10, 2), (10, 40)):
+        old_assessments(pathway, count, answers)
+        with CaptureQueriesContext(connection) as queries:
+            call_command("purge_assessments", "--batch-size", "10", "--pause", "0",
+                         stdout=io.StringIO())
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("option", [["--batch-size", "0"], ["--pause", "-1"]])
+def test_purge_refuses_nonsense_batches(seeded, option):
+    with pytest.raises(CommandError) as caught:
+        call_command("purge_assessments", *option)
+    assert caught.value.returncode == 2
