@@ -8,6 +8,9 @@ BIN := $(VENV)/bin
 # The install stamp carries a hash of pyproject.toml, so a change of pins reinstalls.
 DEPS_HASH := $(shell sha1sum pyproject.toml 2>/dev/null | cut -c1-12)
 STAMP := $(VENV)/.installed-$(DEPS_HASH)
+# Production is the settings' default; local set-up, the dev server and the tests ask for debug
+# (an explicit DEBUG in the environment wins).
+LOCAL := DEBUG=$${DEBUG:-1}
 
 .PHONY: help run test setup lint pytest bench load serve clean system-packages
 
@@ -32,12 +35,12 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
-	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py load_seeds
-	$(BIN)/python manage.py ensure_dev_admin
+	$(LOCAL) $(BIN)/python manage.py migrate --no-input
+	$(LOCAL) $(BIN)/python manage.py load_seeds
+	$(LOCAL) $(BIN)/python manage.py ensure_dev_admin
 
 run: setup
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(LOCAL) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -72,10 +75,11 @@ bench: $(STAMP)
 # DATABASE_URL, ...), DEBUG off, static files collected and served by whitenoise.
 serve: $(STAMP)
 	@test -n "$$SECRET_KEY" || { echo "error: set SECRET_KEY (and ALLOWED_HOSTS) to serve in production mode."; exit 1; }
+	DEBUG=0 $(BIN)/python manage.py check --deploy --fail-level WARNING
 	DEBUG=0 $(BIN)/python manage.py collectstatic --no-input -v0
 	DEBUG=0 $(BIN)/python manage.py migrate --no-input
 	DEBUG=0 $(BIN)/python manage.py load_seeds
-	DEBUG=0 $(BIN)/gunicorn pathway.wsgi --bind $${BIND:-127.0.0.1:8000} --workers $${WORKERS:-2} --access-logfile -
+	DEBUG=0 $(BIN)/gunicorn pathway.wsgi --config gunicorn.conf.py
 
 load: $(STAMP) system-packages
 	$(BIN)/python -m tests.load

@@ -9,6 +9,7 @@ fields, listed in `text_fields`); pages render it through the sanitiser in `kb.m
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,8 @@ from kb import markdown
 
 ROOT_CODES = ("L4", "L5", "S1")
 TIER_CODES = ("emergency", "urgent", "surgical_referral", "injection", "conservative")
+# Addresses in content become links: only web pages, never javascript:, data: or file:.
+SAFE_URL = URLValidator(schemes=["http", "https"])
 
 
 class Source(models.Model):
@@ -32,7 +35,7 @@ class Source(models.Model):
     citation = models.TextField(help_text="The full citation as a reader should see it.")
     publisher = models.CharField(max_length=200, blank=True)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
-    url = models.URLField(max_length=500, blank=True)
+    url = models.URLField(max_length=500, blank=True, validators=[SAFE_URL])
     history = HistoricalRecords()
     certainty = models.CharField(
         max_length=1,

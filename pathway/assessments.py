@@ -82,11 +82,24 @@ def states_for(snapshot: Snapshot, answers: dict[str, Any]) -> list[StepState]:
     return states
 
 
-def load(request, pk) -> Context:
+def may_open(user, assessment: Assessment) -> bool:
+    """A preview walks an unpublished draft: only staff who may see the content open it."""
+    if not assessment.is_preview:
+        return True
+    return user.is_active and user.is_staff and user.has_perm("pathway.view_pathway")
+
+
+def assessment_for(request, pk) -> Assessment:
+    """The assessment at this URL, for every endpoint of it; not found for anyone who may not
+    open it (a refusal would confirm that it exists)."""
     assessment = get_object_or_404(Assessment.objects.select_related("pathway"), pk=pk)
-    if assessment.is_preview and not request.user.is_staff:
-        # A preview walks an unpublished draft: staff only.
+    if not may_open(request.user, assessment):
         raise Http404("No such assessment.")
+    return assessment
+
+
+def load(request, pk) -> Context:
+    assessment = assessment_for(request, pk)
     snapshot = snapshot_for(assessment.pathway)
     stored = services.answers_for(assessment)
     context = Context(assessment, snapshot, stored)

@@ -79,12 +79,16 @@ def footer_css(assessment, today: dt.date) -> str:
 
 
 def render_pdf(context: dict[str, Any], *, request=None) -> bytes:
-    """The handout as PDF bytes. The stylesheet is read from disk: WeasyPrint fetches nothing."""
+    """The handout as PDF bytes. The stylesheet is read from disk, and WeasyPrint may fetch
+    nothing but the app's own static files."""
     from weasyprint import CSS, HTML
+
+    from pathway.pdf_fetcher import StaticFilesOnly
 
     html = render_to_string("pathway/handout.html", {**context, "pdf": True}, request=request)
     files = [finders.find(name) for name in STYLESHEETS]
     page = CSS(string=f"@page {{ size: {PAPERS[context['paper']]}; }}"
                + footer_css(context["assessment"], context["today"]))
-    return HTML(string=html, base_url=str(files[0])).write_pdf(
-        stylesheets=[*(CSS(filename=path) for path in files), page])
+    fetcher = StaticFilesOnly()
+    return HTML(string=html, base_url=str(files[0]), url_fetcher=fetcher).write_pdf(
+        stylesheets=[*(CSS(filename=path, url_fetcher=fetcher) for path in files), page])

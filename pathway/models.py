@@ -610,6 +610,8 @@ class Assessment(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # purge_assessments finds old assessments a batch at a time.
+        indexes = [models.Index(fields=["updated_at"], name="assessment_updated_at")]
 
     def __str__(self) -> str:
         return f"Assessment {self.reference}"

@@ -25,10 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from kb import markdown
 from kb.models import (
+    SAFE_URL,
     ClinicalTest,
     Condition,
     Entry,
@@ -153,6 +155,14 @@ class _Checker:
                 if share not in RootContribution.Share.values:
                     self.problem(here, f"share must be main or part, found {share!r}")
             return {str(k): v for k, v in value.items()}
+        if kind == "url":
+            text = _text(value)
+            try:
+                SAFE_URL(text)
+            except ValidationError:
+                self.problem(here, f"expected an http or https address, found {text[:80]!r}")
+                return ""
+            return text
         if kind == "condition":
             if isinstance(value, list):
                 # A list of conditions, all of which must hold: lets a rule reuse a shared
@@ -239,7 +249,7 @@ SOURCE_FIELDS = {
     "citation": F("text"),
     "publisher": F("str", required=False, default=""),
     "year": F("int", required=False),
-    "url": F("str", required=False, default=""),
+    "url": F("url", required=False, default=""),
     "certainty": F("str", required=False, default="V"),
     "certainty_note": F("text", required=False, default=""),
 }
@@ -330,17 +340,44 @@ CASE_FIELDS = {
 # --- reading -----------------------------------------------------------------------------------
 
 
+# Seed files are at most six levels deep; a deeper file is a mistake or an attack, and deep
+# enough nesting exhausts the YAML parser's recursion.
+MAX_DEPTH = 24
+
+
+def _depth(document: Any) -> int:
+    deepest, stack = 0, [(document, 1)]
+    while stack and deepest <= MAX_DEPTH:
+        value, level = stack.pop()
+        deepest = max(deepest, level)
+        children = value.values() if isinstance(value, dict) else (
+            value if isinstance(value, list) else ())
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def _read_yaml(path: Path, checker: _Checker, root: Path) -> Any:
     name = path.relative_to(root.parent) if path.is_relative_to(root.parent) else path
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+            content = yaml.safe_load(handle)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{name}, line {mark.line + 1}" if mark else str(name)
         checker.problem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")
+    except RecursionError:
+        checker.problem(str(name), f"nested too deeply (at most {MAX_DEPTH} levels)")
+    except ValueError as exc:  # e.g. an integer too long to convert
+        checker.problem(str(name), f"not valid YAML: {exc}")
     except (OSError, UnicodeDecodeError) as exc:
         checker.problem(str(name), f"cannot read: {exc}")
+    else:
+        if content is None:
+            checker.problem(str(name), "empty: delete the file, or give it its entries")
+        elif _depth(content) > MAX_DEPTH:
+            checker.problem(str(name), f"nested too deeply (at most {MAX_DEPTH} levels)")
+        else:
+            return content
     return None
 
 
@@ -475,6 +512,10 @@ def _read_pathway(directory: Path, checker: _Checker, seeds_dir: Path) -> dict[s
     meta["handout_items"] = _entries(checker, rel("handout.yaml"), "items",
                                      files["handout.yaml"].get("items", []),
                                      HANDOUT_ITEM_FIELDS, "code")
+    for name, filename in (("steps", "pathway.yaml"), ("tiers", "pathway.yaml"),
+                           ("questions", "questions.yaml"), ("rules", "rules.yaml")):
+        if not meta[name]:
+            checker.problem(rel(filename), f"no {name}: a pathway needs at least one")
     meta["cases"] = _entries(checker, rel("cases.yaml"), "cases",
                              files["cases.yaml"].get("cases", []), CASE_FIELDS, "code")
     for name, content in files.items():

@@ -21,16 +21,19 @@ def answers_for(assessment: Assessment) -> dict[str, Any]:
 
 
 @transaction.atomic
-def answers_record(*, assessment: Assessment, values: Mapping[str, Any],
-                   current: Mapping[str, Any] | None = None) -> list[str]:
+def answers_record(*, assessment: Assessment, values: Mapping[str, Any]) -> list[str]:
     """Store answers (None clears one). Only changed answers are written, each change is kept.
 
     One row per question: answers to other questions, written concurrently from another tab,
     are untouched. Returns the codes that changed.
     """
-    if current is None:
-        current = dict(Answer.objects.filter(assessment=assessment, question__in=list(values))
-                       .values_list("question", "value"))
+    # What is stored is compared inside the transaction, with the assessment's writers queued
+    # (a row lock on PostgreSQL; SQLite's IMMEDIATE transactions hold the write lock already):
+    # compared with what the page read before, another tab's answer to the same question,
+    # stored in between, would make this one look unchanged, and it would be dropped.
+    list(Assessment.objects.select_for_update().filter(pk=assessment.pk).values_list("pk"))
+    current = dict(Answer.objects.filter(assessment=assessment, question__in=list(values))
+                   .values_list("question", "value"))
     changed = {code: value for code, value in values.items() if current.get(code) != value}
     if not changed:
         return []

@@ -1,11 +1,13 @@
 """Settings for the pathway aid, in one module, configured from the environment.
 
-Local use needs nothing set: DEBUG is on, SQLite in db.sqlite3. Production sets DEBUG=0,
-SECRET_KEY, ALLOWED_HOSTS and usually DATABASE_URL; without a real SECRET_KEY it refuses to start.
+Production is the default: DEBUG is off unless DEBUG=1 is set (`make run` and the tests set it),
+and with DEBUG off the aid refuses to start without a strong SECRET_KEY. Production sets
+SECRET_KEY, ALLOWED_HOSTS and usually DATABASE_URL.
 """
 
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -42,19 +44,30 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from exc
 
 
-DEBUG = env_bool("DEBUG", True)
+# A server started with only SECRET_KEY and ALLOWED_HOSTS must not run in debug mode (URLconf on
+# the 404 page, no HTTPS redirect, insecure cookies), so debug is something to ask for.
+DEBUG = env_bool("DEBUG", False)
 
 DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-never-use-in-production"  # noqa: S105
+# The same floor as Django's deploy check (security.W009): a short key can be brute-forced from
+# one signed cookie, and every session and CSRF token hangs on it.
+SECRET_KEY_MIN_LENGTH = 50
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. With DEBUG off the aid refuses to start without a secret key: "
-            "set SECRET_KEY in the environment to a long random value."
+            "SECRET_KEY is not set. With DEBUG off (the default) the aid refuses to start without "
+            "a secret key: set SECRET_KEY to a long random value, or DEBUG=1 for local use."
         )
     SECRET_KEY = DEVELOPMENT_SECRET_KEY
-elif SECRET_KEY == DEVELOPMENT_SECRET_KEY and not DEBUG:
-    raise ImproperlyConfigured("SECRET_KEY is the development key; set a real one for production.")
+elif not DEBUG:
+    if SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is the development key; set a real one for production.")
+    if len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is too weak: use at least {SECRET_KEY_MIN_LENGTH} random characters, "
+            "e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(64))'.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 
@@ -77,10 +90,11 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "pathway.middleware.CsrfMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -121,6 +135,11 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
+    if DATABASES["default"]["NAME"] not in {"", ":memory:"}:
+        # Opened read-write, never created: a missing or moved file is an error (and /readyz
+        # says so), not a new empty database. `manage.py migrate` creates it.
+        DATABASES["default"]["NAME"] = (
+            f"file:{quote(str(DATABASES['default']['NAME']))}?mode=rw")
     # Tests use a file too (not shared-cache memory, which locks whole tables), so they run
     # under the same WAL locking as a real server.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
@@ -182,17 +201,41 @@ if not DEBUG:
     if env_bool("SECURE_PROXY_SSL_HEADER", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-# security.W003 looks for CsrfViewMiddleware by name; pathway.middleware.CsrfMiddleware is a
-# subclass of it (it also accepts same-origin posts from no-referrer pages; see that module).
-SILENCED_SYSTEM_CHECKS = ["security.W003"]
+# Django's default; spelled out because assessment URLs rely on it: they grant access on their
+# own, so they never leave the site in a Referer, while same-site form posts still carry a real
+# Origin for the CSRF check.
+SECURE_REFERRER_POLICY = "same-origin"
+# The aid uses no device feature: deny them all, so injected or framed content cannot ask.
+PERMISSIONS_POLICY = {feature: [] for feature in (
+    "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media", "fullscreen",
+    "geolocation", "gyroscope", "magnetometer", "microphone", "midi", "payment", "usb",
+    "browsing-topics", "interest-cohort",
+)}
 
 # Assessments older than this are deleted by `manage.py purge_assessments` (run it daily).
 ASSESSMENT_RETENTION_DAYS = env_int("ASSESSMENT_RETENTION_DAYS", 90)
+# It deletes them this many at a time, one short transaction each, pausing between batches.
+ASSESSMENT_PURGE_BATCH = env_int("ASSESSMENT_PURGE_BATCH", 500)
+ASSESSMENT_PURGE_PAUSE = float(os.environ.get("ASSESSMENT_PURGE_PAUSE") or 0.05)
 
+# Every handler masks assessment ids (see pathway.log_masking): Django's request logging
+# ("Not Found: /a/<id>/...") and the development server's request lines included.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_ids": {"()": "pathway.log_masking.MaskAssessmentIds"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter",
+                          "format": "[{server_time}] {message}", "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_ids"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server",
+                          "filters": ["mask_ids"]},
+    },
+    "loggers": {
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 

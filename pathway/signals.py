@@ -4,6 +4,7 @@ The revision lives in the database, so every process (every app server) sees the
 its next read of the pathway row, which each request makes anyway.
 """
 
+from django.apps import apps
 from django.db.models import F, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
@@ -35,8 +36,6 @@ CONTENT = (pm.Step, pm.Question, pm.Option, pm.Tier, pm.Level, pm.Rule, pm.Crite
            pm.HandoutItem)
 
 
-@receiver(post_save)
-@receiver(post_delete)
 def content_changed(sender, instance, origin=None, **kwargs):
     deleted_with = getattr(origin, "model", type(origin))
     if deleted_with is pm.Pathway or (origin is not None and deleted_with is not sender
@@ -50,6 +49,21 @@ def content_changed(sender, instance, origin=None, **kwargs):
             Q(questions__kb_entry_id=instance.pk) | Q(levels__kb_entry_id=instance.pk)
             | Q(handout_items__kb_entry_id=instance.pk)
         ).values_list("pk", flat=True).distinct())
+
+
+def content_models() -> list[type]:
+    """The models whose rows make up a snapshot: pathway content and every kb entry kind."""
+    entries = [model for model in apps.get_models() if issubclass(model, Entry)]
+    return [*CONTENT, *entries]
+
+
+# Connected to the content models only, never to every model: a receiver for any sender counts
+# as a listener on all of them, and Django then deletes assessments and their answers row by
+# row (loading each to signal it) instead of with one DELETE per table.
+for _model in content_models():
+    post_save.connect(content_changed, sender=_model, dispatch_uid=f"content_saved:{_model}")
+    post_delete.connect(content_changed, sender=_model,
+                        dispatch_uid=f"content_deleted:{_model}")
 
 
 @receiver(m2m_changed, sender=pm.Rule.sources.through)

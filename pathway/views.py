@@ -6,14 +6,16 @@ banner, enable-when questions and the suggestion panel update in place).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import DatabaseError
 from django.http import HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -25,6 +27,7 @@ from pathway import handout, services
 from pathway.assessments import (
     Context,
     StepState,
+    assessment_for,
     explain,
     load,
     page_context,
@@ -36,18 +39,23 @@ from pathway.engine import evaluate
 from pathway.engine.evaluate import asked, is_asked
 from pathway.engine.model import QuestionSpec
 from pathway.forms import StepForm, step_questions
-from pathway.models import Assessment, Pathway
+from pathway.models import Pathway
 from pathway.snapshot import snapshot_for
+
+logger = logging.getLogger(__name__)
 
 
 def private(view):
-    """Assessment pages hold clinical answers: never cached, indexed or leaked by referrer."""
+    """Assessment pages hold clinical answers: never cached, indexed or leaked by referrer.
+
+    `same-origin` keeps the URL (which grants access on its own) out of every Referer sent
+    elsewhere, while the site's own form posts keep a real Origin for Django's CSRF check."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
@@ -56,8 +64,24 @@ def private(view):
 
 @require_http_methods(["GET", "HEAD"])
 def healthz(request):
-    """A bare page: for load balancers' health checks, and the baseline of `make load`."""
+    """Liveness: the process answers. A bare page, touching nothing; also the baseline of
+    `make load`."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_http_methods(["GET", "HEAD"])
+def readyz(request):
+    """Readiness: the database can be read, is migrated, and holds a published pathway."""
+    try:
+        ready = Pathway.objects.published().for_slug(settings.PATHWAY_DEFAULT_SLUG).exists()
+    except DatabaseError as exc:
+        logger.error("readiness: the database cannot be read: %s", exc)
+        response = HttpResponse("database unavailable", content_type="text/plain", status=503)
+    else:
+        response = HttpResponse("ok" if ready else "no published pathway",
+                                content_type="text/plain", status=200 if ready else 503)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -134,11 +158,15 @@ def initial_values(answers: dict[str, Any], questions: list[QuestionSpec]) -> di
 def edited_codes(request, form: StepForm, questions: list[QuestionSpec]) -> set[str]:
     """The questions this page changed. Each field carries the answer the page was drawn with
     (`was_<code>`); a field still showing it was not touched here, so an answer given meanwhile
-    in another tab, or stored by the first of a double submit, is left alone."""
+    in another tab, or stored by the first of a double submit, is left alone. A question the
+    post carries neither a value nor a `was_` for is not on the page that posted: a post with
+    no answers changes nothing."""
     answers = form.answers()
     edited = set()
     for question in questions:
         was = request.POST.get(f"was_{question.code}")
+        if was is None and question.code not in request.POST:
+            continue
         if (was is None or question.code in form.errors
                 or canonical(answers.get(question.code)) != was):
             edited.add(question.code)
@@ -182,7 +210,7 @@ def submit_step(request, ctx: Context, state: StepState, questions: list[Questio
         response.status_code = 200
         return response
     values = {q.code: _stored(merged.get(q.code)) for q in shown if q.code in edited}
-    services.answers_record(assessment=ctx.assessment, values=values, current=ctx.stored)
+    services.answers_record(assessment=ctx.assessment, values=values)
     index = ctx.states.index(state)
     if going_back:
         if index == 0:
@@ -209,9 +237,12 @@ def autosave(request, ctx: Context, state: StepState, questions: list[QuestionSp
     htmx swaps the response.
     """
     step_codes = {q.code for q in questions}
-    changed = [code for code in request.POST.getlist("changed") if code in step_codes]
-    if not changed:  # an older page posting the whole form: treat every field as changed
-        changed = list(step_codes)
+    named = request.POST.getlist("changed")
+    changed = [code for code in named if code in step_codes]
+    if not named:  # a page posting the whole form: what it changed, as without JavaScript
+        whole = StepForm(request.POST, questions=questions, enforce_required=False)
+        whole.is_valid()
+        changed = [q.code for q in questions if q.code in edited_codes(request, whole, questions)]
     targets = [q for q in questions if q.code in changed]
     form = StepForm(request.POST, questions=targets, enforce_required=False)
     form.is_valid()
@@ -219,7 +250,7 @@ def autosave(request, ctx: Context, state: StepState, questions: list[QuestionSp
     facts = asked(ctx.snapshot, merged)
     values = {q.code: _stored(merged.get(q.code)) for q in targets
               if is_asked(q, facts) and q.code not in form.errors}
-    services.answers_record(assessment=ctx.assessment, values=values, current=ctx.stored)
+    services.answers_record(assessment=ctx.assessment, values=values)
     ctx.answers = usable(ctx.snapshot, {**ctx.stored, **{k: v for k, v in values.items()
                                                          if v is not None}})
     for code, value in values.items():
@@ -270,10 +301,29 @@ class QuestionRow:
     def kind(self) -> str:
         return {"number": "number", "multi": "checkbox"}.get(self.question.type, "radio")
 
-    def key(self, oob: bool) -> tuple:
+    def key(self, oob: bool) -> tuple | None:
+        """The cache key, or None when the row holds text the client typed.
+
+        Everything in the key is bounded by the content (options, fixed messages, valid
+        numbers), never by what was posted: junk in a number field would otherwise add an
+        entry the size of the junk on every request."""
+        if self.kind != "number":
+            value = ""  # only the ticks are drawn, and `choices` holds them
+        elif self.value and not self.value_is_canonical():
+            return None
+        else:
+            value = self.value
         # The frozen question spec is part of the key: any change of content misses the cache.
-        return (self.question, self.shown, tuple(map(str, self.errors)), self.value,
+        return (self.question, self.shown, tuple(map(str, self.errors)), value,
                 tuple(self.choices), self.was, oob)
+
+    def value_is_canonical(self) -> bool:
+        question = self.question
+        try:
+            number = int(self.value)
+        except ValueError:
+            return False
+        return str(number) == self.value and question.minimum <= number <= question.maximum
 
     @property
     def html(self) -> str:
@@ -284,25 +334,41 @@ class QuestionRow:
         return render_question(self, oob=True)
 
 
-# Rendered questions by state. A question's HTML depends only on its content and its state, and
-# rendering ~150 radio buttons a page is most of a step request's cost.
-_question_html: dict[tuple, str] = {}
-QUESTION_CACHE_SIZE = 20000
+class RenderedQuestions:
+    """Rendered questions by state, within a budget of characters.
+
+    A question's HTML depends only on its content and its state, and rendering ~150 radio
+    buttons a page is most of a step request's cost. The keys are bounded by the content
+    (see `QuestionRow.key`); the budget is a second bound, should content grow very large.
+    """
+
+    def __init__(self, max_chars: int):
+        self.max_chars = max_chars
+        self.chars = 0
+        self.html: dict[tuple, str] = {}
+
+    def get(self, key: tuple) -> str | None:
+        return self.html.get(key)
+
+    def put(self, key: tuple, html: str) -> None:
+        if self.chars + len(html) > self.max_chars:
+            self.html.clear()
+            self.chars = 0
+        self.html[key] = html
+        self.chars += len(html)
+
+
+_question_html = RenderedQuestions(max_chars=16 * 1024 * 1024)
 
 
 def render_question(row: QuestionRow, *, oob: bool) -> str:
     key = row.key(oob)
-    html = _question_html.get(key)
+    html = _question_html.get(key) if key is not None else None
     if html is None:
         html = render_to_string("pathway/_question.html", {"row": row, "oob": oob})
-        if len(_question_html) >= QUESTION_CACHE_SIZE:
-            _question_html.clear()
-        _question_html[key] = html
+        if key is not None:
+            _question_html.put(key, html)
     return html
-
-    @property
-    def kind(self) -> str:
-        return {"number": "number", "multi": "checkbox"}.get(self.question.type, "radio")
 
 
 def question_rows(form: StepForm, questions: list[QuestionSpec], shown_codes: set[str],
@@ -423,6 +489,6 @@ def handout_pdf(request, pk):
 @require_http_methods(["GET", "HEAD"])
 def handout_css(request, pk):
     """The per-handout page footer for browser printing (no inline styles: see CSP)."""
-    assessment = get_object_or_404(Assessment.objects.select_related("pathway"), pk=pk)
+    assessment = assessment_for(request, pk)
     return HttpResponse(handout.footer_css(assessment, timezone.localdate()),
                         content_type="text/css")

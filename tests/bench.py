@@ -20,6 +20,7 @@ import django
 _workdir = tempfile.mkdtemp(prefix="pathway-bench-")
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_workdir}/bench.sqlite3")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pathway.settings")
+os.environ.setdefault("DEBUG", "1")  # timings as on a developer's machine, like before
 django.setup()
 
 import yaml  # noqa: E402

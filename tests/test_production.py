@@ -1,6 +1,7 @@
 """Production readiness: deploy checks, security headers, CSP, purging old assessments."""
 
 import datetime as dt
+import io
 import os
 import subprocess
 import sys
@@ -8,7 +9,9 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -66,7 +69,7 @@ def test_assessment_and_handout_pages_are_private(client, seeded):
     services.answers_record(assessment=assessment, values=regression_cases()[0]["answers"])
     for name in ("review", "result", "handout", "handout_pdf"):
         response = client.get(reverse(name, kwargs={"pk": assessment.pk}))
-        assert response["Referrer-Policy"] == "no-referrer", name
+        assert response["Referrer-Policy"] == "same-origin", name
         assert response["Cache-Control"] == "no-store", name
         assert "noindex" in response["X-Robots-Tag"], name
 
@@ -94,10 +97,55 @@ def test_purge_refuses_a_nonsense_age(seeded):
         call_command("purge_assessments", "--days", "0")
 
 
-def test_the_csrf_middleware_is_djangos_own_subclass():
-    from django.conf import settings
-    from django.middleware.csrf import CsrfViewMiddleware
-    from django.utils.module_loading import import_string
+def test_every_response_denies_device_features(client, seeded):
+    for url in (reverse("start"), reverse("healthz"), reverse("admin:login")):
+        policy = client.get(url)["Permissions-Policy"]
+        for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()"):
+            assert feature in policy, (url, feature)
 
-    csrf = [m for m in settings.MIDDLEWARE if "Csrf" in m]
-    assert len(csrf) == 1 and issubclass(import_string(csrf[0]), CsrfViewMiddleware)
+
+def old_assessments(pathway, count: int, answers: int = 4) -> None:
+    long_ago = timezone.now() - dt.timedelta(days=400)
+    made = pm.Assessment.objects.bulk_create(pm.Assessment(pathway=pathway)
+                                             for _ in range(count))
+    pm.Answer.objects.bulk_create(pm.Answer(assessment=a, question=f"q{n}", value=n)
+                                  for a in made for n in range(answers))
+    pm.AnswerChange.objects.bulk_create(pm.AnswerChange(assessment=a, question=f"q{n}", value=n)
+                                        for a in made for n in range(answers))
+    pm.Assessment.objects.filter(pk__in=[a.pk for a in made]).update(updated_at=long_ago)
+
+
+def test_purge_deletes_in_bounded_batches_without_loading_answers(seeded):
+    pathway = pm.Pathway.objects.published().get()
+    old_assessments(pathway, 25)
+    keep = services.assessment_start(pathway=pathway)
+    with CaptureQueriesContext(connection) as queries:
+        call_command("purge_assessments", "--batch-size", "10", "--pause", "0",
+                     stdout=io.StringIO())
+    assert list(pm.Assessment.objects.all()) == [keep]
+    assert not pm.Answer.objects.exclude(assessment=keep).exists()
+    assert not pm.AnswerChange.objects.exclude(assessment=keep).exists()
+    sql = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    # Answers and their history are deleted by one statement each, never read row by row.
+    assert not [s for s in sql if s.startswith("SELECT") and ("pathway_answer" in s)], sql
+    # Three batches of ten (the last finding none left): a few statements each.
+    assert len(sql) <= 4 * 5, sql
+
+
+def test_purge_costs_the_same_statements_per_batch_whatever_the_size(seeded):
+    pathway = pm.Pathway.objects.published().get()
+    counts = []
+    for count, answers in ((10, 2), (10, 40)):
+        old_assessments(pathway, count, answers)
+        with CaptureQueriesContext(connection) as queries:
+            call_command("purge_assessments", "--batch-size", "10", "--pause", "0",
+                         stdout=io.StringIO())
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("option", [["--batch-size", "0"], ["--pause", "-1"]])
+def test_purge_refuses_nonsense_batches(seeded, option):
+    with pytest.raises(CommandError) as caught:
+        call_command("purge_assessments", *option)
+    assert caught.value.returncode == 2

@@ -127,3 +127,34 @@ def test_as_a_process_good_input_prints_json(database):
     assert result.returncode == 0, result.stderr
     (item,) = json.loads(result.stdout)
     assert (item["id"], item["tier"]) == ("V-x", "urgent")
+
+
+MALFORMED = {
+    "deep arrays": "[" * 100_000 + "]" * 100_000,
+    "deep objects": '{"a":' * 100_000 + "1" + "}" * 100_000,
+    "deep answers": '{"answers": {"age": ' + "[" * 5_000 + "]" * 5_000 + "}}",
+    "moderately deep answers": '{"answers": {"pain_regions": ' + "[" * 40 + "]" * 40 + "}}",
+    "a huge integer": '{"answers": {"age": ' + "9" * 5_000 + "}}",
+    "NaN": '{"answers": {"age": NaN}}',
+    "Infinity": '{"answers": {"age": -Infinity}}',
+    "a lone surrogate": '{"answers": {"\\ud800": 1}}',
+    "a deep id": '{"id": ' + "[" * 3_000 + "]" * 3_000 + ', "answers": {}}',
+}
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_malformed_input_is_one_line_and_exit_2(seeded, name):
+    with pytest.raises(CommandError) as caught:
+        assess("-", stdin_text=MALFORMED[name])
+    assert caught.value.returncode == 2
+    assert "\n" not in str(caught.value)
+    str(caught.value).encode("utf-8")  # printable as it stands
+
+
+def test_deeply_nested_json_exits_2_without_a_traceback(seeded):
+    result = subprocess.run([sys.executable, "manage.py", "assess", "-"], cwd=ROOT,
+                            input=MALFORMED["deep arrays"], capture_output=True, text=True,
+                            env={**os.environ, "DEBUG": "1"}, check=False)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -416,3 +416,22 @@ def test_the_gate_refuses_a_draft_whose_mimic_hides_severe_weakness(published):
     report = checks.gate(draft)
     assert "severe weakness escalates unless a named mimic explains it" in {
         v.invariant for v in report.violations}
+
+
+PREVIEW_ENDPOINTS = ["resume", "step", "review", "result", "handout", "handout_pdf",
+                     "handout_css"]
+
+
+@pytest.mark.parametrize("name", PREVIEW_ENDPOINTS)
+@pytest.mark.parametrize("who", ["editor", "publisher", "outsider", "anonymous"])
+def test_a_preview_opens_only_for_staff_with_the_content_permission(
+        client, people, published, who, name):
+    preview = pm.Assessment.objects.create(pathway=versions.new_draft(published),
+                                           is_preview=True)
+    kwargs = {"pk": preview.pk, **({"step": "red_flags"} if name == "step" else {})}
+    as_(client, people[who])
+    response = client.get(reverse(name, kwargs=kwargs))
+    if who in {"editor", "publisher"}:
+        assert response.status_code in {200, 302}
+    else:
+        assert response.status_code == 404

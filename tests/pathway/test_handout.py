@@ -231,3 +231,57 @@ def test_the_clinician_handout_says_plainly_what_was_not_examined(client, comple
     assert "Knee jerk on the affected side not tested" in readable_text(page)
     complete = completed(case("V17")["answers"])
     assert "Examination incomplete" not in client.get(url(complete, **{"for": "clinician"})).text
+
+
+ATTACKS = ["file:///etc/passwd", "http://127.0.0.1:9/internal", "https://example.org/x.png",
+           "data:image/svg+xml,<svg/>"]
+
+
+def test_a_pdf_fetches_nothing_but_the_apps_static_files(completed, rf, monkeypatch):
+    from django.contrib.auth.models import AnonymousUser
+    from weasyprint.urls import URLFetcher
+
+    from pathway import handout
+    from pathway.assessments import load
+
+    opened = []
+    real_fetch = URLFetcher.fetch
+
+    def spy(self, url, headers=None):
+        opened.append(url)
+        return real_fetch(self, url, headers)
+
+    monkeypatch.setattr(URLFetcher, "fetch", spy)
+    hostile = "".join(f'<img src="{url}"><link rel="stylesheet" href="{url}">'
+                      for url in ATTACKS)
+    monkeypatch.setattr(handout, "render_to_string",
+                        lambda *args, **kwargs: f"<html><body>{hostile}<p>Hi</p></body></html>")
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    ctx = load(request, completed(CASES[0]["answers"]).pk)
+    context = handout.handout_context(ctx, "patient", "a4")
+    assert handout.render_pdf(context).startswith(b"%PDF")
+    assert not [url for url in opened if any(url.startswith(a[:12]) for a in ATTACKS)], opened
+
+
+@pytest.mark.parametrize("url", [*ATTACKS, "file:///etc/../etc/passwd"])
+def test_the_pdf_url_fetcher_refuses_anything_else(url):
+    from pathway.pdf_fetcher import StaticFilesOnly
+
+    with pytest.raises(ValueError, match="only the app's static files"):
+        StaticFilesOnly()(url)
+
+
+def test_the_pdf_url_fetcher_reads_a_static_file():
+    from django.contrib.staticfiles import finders
+
+    from pathway.pdf_fetcher import StaticFilesOnly
+
+    path = finders.find("css/print.css")
+    response = StaticFilesOnly()(f"file://{path}")
+    assert b"@page" in response.read()
+    response.close()
+    escape = f"file://{path.rsplit('/static/', 1)[0]}/static/../pyproject.toml"
+    with pytest.raises(ValueError):
+        StaticFilesOnly()(escape)

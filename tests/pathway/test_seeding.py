@@ -246,3 +246,63 @@ def test_a_case_naming_an_unknown_code_is_reported(db, tmp_path):
 def test_a_missing_directory_is_reported(db, tmp_path):
     with pytest.raises(seeding.SeedError, match="no such directory"):
         seeding.load(tmp_path / "nowhere")
+
+
+# --- malformed and unsafe input ---------------------------------------------------------------
+
+
+def load_command(seeds_dir):
+    """`manage.py load_seeds DIR` as an operator runs it: exit status and output."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.run([sys.executable, "manage.py", "load_seeds", str(seeds_dir)],
+                          cwd=root, env={**os.environ, "DEBUG": "1"}, capture_output=True,
+                          text=True, check=False)
+
+
+@pytest.mark.parametrize("content", [
+    "rules: " + "[" * 100_000 + "]" * 100_000,
+    "rules: " + "[" * 200 + "]" * 200,
+    "rules:\n  - code: " + "9" * 5_000,
+    "",
+    "rules: []\n",
+], ids=["very deep", "deep", "huge integer", "empty file", "no rules"])
+def test_malformed_rules_are_refused_with_exit_2_and_change_nothing(db, tmp_path, content):
+    seeds = write_seeds(tmp_path)
+    (seeds / "pathways" / "mini" / "rules.yaml").write_text(content)
+    with pytest.raises(seeding.SeedError) as caught:
+        seeding.load(seeds)
+    assert all("rules.yaml" in problem for problem in caught.value.problems)
+    assert counts() == (0, 0, 0, 0, 0, 0)
+
+
+def test_load_seeds_given_deeply_nested_yaml_exits_2_without_a_traceback(db, tmp_path):
+    seeds = write_seeds(tmp_path)
+    (seeds / "pathways" / "mini" / "rules.yaml").write_text("[" * 100_000 + "]" * 100_000)
+    result = load_command(seeds)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "rules.yaml: nested too deeply" in result.stderr
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "JavaScript:alert(1)",
+                                 "data:text/html,<script>alert(1)</script>",
+                                 "file:///etc/passwd", "ftp://example.org/x", "//evil.example"])
+def test_a_source_address_must_be_a_web_page(db, tmp_path, url):
+    kb = copy.deepcopy(KB)
+    kb["sources"][0]["url"] = url
+    message = problems_for(tmp_path, kb=kb)
+    assert "sources entry 'src-a', field 'url': expected an http or https address" in message
+
+
+def test_the_admin_refuses_an_unsafe_source_address():
+    from django.core.exceptions import ValidationError
+
+    source = Source(key="src-x", citation="X", url="javascript:alert(1)")
+    with pytest.raises(ValidationError, match="url"):
+        source.full_clean()
+    Source(key="src-y", citation="Y", url="https://example.org/guideline").full_clean()

@@ -11,10 +11,33 @@ from pathway.engine import AnswerError, evaluate
 from pathway.models import Pathway
 from pathway.snapshot import snapshot_for
 
+# Answers are at most four levels deep (a list of objects of answers of lists); anything deeper
+# is not an answer, and a deep enough document exhausts the parser's or the engine's recursion.
+MAX_DEPTH = 16
+
 
 def fail(message: str) -> CommandError:
-    # Exit status 2, one line on stderr, nothing on stdout.
-    return CommandError(" ".join(message.split()), returncode=2)
+    # Exit status 2, one line on stderr, nothing on stdout. Lone surrogates from the input are
+    # escaped, or writing the message would itself fail.
+    line = " ".join(message.split()).encode("utf-8", "backslashreplace").decode("utf-8")
+    return CommandError(line, returncode=2)
+
+
+def refuse_constant(name: str):
+    raise ValueError(f"{name} is not a number")
+
+
+def depth(document) -> int:
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        value, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            break
+        children = value.values() if isinstance(value, dict) else (
+            value if isinstance(value, list) else ())
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 class Command(BaseCommand):
@@ -73,6 +96,11 @@ class Command(BaseCommand):
         except (OSError, UnicodeDecodeError) as exc:
             raise fail(f"cannot read {file}: {exc}") from None
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
+            document = json.loads(text, parse_constant=refuse_constant)
+        except RecursionError:
+            raise fail(f"{file} is nested too deeply (at most {MAX_DEPTH} levels)") from None
+        except ValueError as exc:  # JSONDecodeError, NaN, or an integer too long to convert
             raise fail(f"{file} is not valid JSON: {exc}") from None
+        if depth(document) > MAX_DEPTH:
+            raise fail(f"{file} is nested too deeply (at most {MAX_DEPTH} levels)")
+        return document

@@ -23,9 +23,11 @@ class Command(BaseCommand):
             report = seeding.load(seeds_dir)
         except seeding.SeedError as exc:
             count = len(exc.problems)
+            # Exit status 2, as for any bad input: one line for each problem.
             raise CommandError(
                 f"{count} problem{'s' if count != 1 else ''} in the seed files; nothing was "
-                "changed:\n  " + "\n  ".join(exc.problems)
+                "changed:\n  " + "\n  ".join(" ".join(p.split()) for p in exc.problems),
+                returncode=2,
             ) from exc
         for line in report.lines:
             self.stdout.write(line)
