@@ -46,6 +46,11 @@ class Source(models.Model):
     certainty_note = models.TextField(
         blank=True, help_text="What is uncertain or disputed about this source, if anything."
     )
+    seed_digest = models.CharField(
+        max_length=64, blank=True, editable=False,
+        help_text="Digest of the seed text this row was last loaded from: an edit in the admin "
+                  "leaves it behind, and the seed loader then keeps the edit.",
+    )
 
     class Meta:
         ordering = ["key"]
@@ -99,6 +104,11 @@ class Entry(models.Model):
         default=True, help_text="Unpublished entries are hidden from the public pages."
     )
     updated_at = models.DateTimeField(auto_now=True)
+    seed_digest = models.CharField(
+        max_length=64, blank=True, editable=False,
+        help_text="Digest of the seed text this entry was last loaded from: an edit in the "
+                  "admin leaves it behind, and the seed loader then keeps the edit.",
+    )
 
     objects = EntryQuerySet.as_manager()
     history = HistoricalRecords(inherit=True)

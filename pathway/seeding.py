@@ -18,6 +18,8 @@ published version is never edited in place: the change becomes a new draft versi
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -752,7 +754,12 @@ def _clean(entry: dict[str, Any], *drop: str) -> dict[str, Any]:
 
 
 def load(seeds_dir: Path | str, *, report: Report | None = None) -> Report:
-    """Validate then write the seeds. Raises SeedError (and writes nothing) on any problem."""
+    """Validate then write the seeds. Raises SeedError (and writes nothing) on any problem.
+
+    Nothing an editor made is destroyed: a kb entry or source edited in the admin since the
+    seeds last wrote it is kept (and reported); a pathway version is never edited or deleted,
+    whatever its status: seeds that match no version become a new draft.
+    """
     report = report or Report()
     data = read(Path(seeds_dir))
     with transaction.atomic():
@@ -763,58 +770,127 @@ def load(seeds_dir: Path | str, *, report: Report | None = None) -> Report:
     return report
 
 
+def digest(form: dict[str, Any]) -> str:
+    """A stable fingerprint of a row's seed-comparable form."""
+    text = json.dumps(form, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _source_form(values: dict[str, Any] | Source) -> dict[str, Any]:
+    get = values.get if isinstance(values, dict) else lambda name: getattr(values, name)
+    return {name: get(name) for name in SOURCE_FIELDS}
+
+
+def _entry_form(values: dict[str, Any] | Entry, spec: KbKind) -> dict[str, Any]:
+    """An entry's seed-comparable content, from a seed entry or from the database."""
+    form: dict[str, Any] = {}
+    for name in ENTRY_FIELDS | spec.fields:
+        if isinstance(values, dict):
+            value = values.get(name)
+            if name == "sources" or (name == "roots" and isinstance(value, list)):
+                value = sorted(value)
+        elif name == "sources":
+            value = sorted(s.key for s in values.sources.all())
+        elif name == "roots" and isinstance(values, Muscle):
+            value = {c.root.code: c.share for c in values.contributions.select_related("root")}
+        elif name == "roots":
+            value = sorted(values.roots.values_list("code", flat=True))
+        else:
+            value = getattr(values, name)
+        form[name] = value
+    return form
+
+
+@dataclass
+class _Tally:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    kept: list[str] = field(default_factory=list)
+
+    def line(self, what: str) -> str:
+        text = (f"{what}: {self.created} created, {self.updated} updated, "
+                f"{self.unchanged} unchanged")
+        if self.kept:
+            text += (f"; kept {len(self.kept)} edited in the admin since the seeds last wrote "
+                     f"them (the seed files differ): {', '.join(sorted(self.kept))}")
+        return text
+
+
+def _decide(stored_form: dict[str, Any], stored_digest: str, wanted: dict[str, Any]) -> str:
+    """'same', 'update' (the row is as the seeds last left it) or 'keep' (edited since)."""
+    if stored_form == wanted:
+        return "same"
+    return "update" if stored_digest == digest(stored_form) else "keep"
+
+
 def _write_sources(data: SeedData, report: Report) -> None:
     existing = {s.key: s for s in Source.objects.all()}
-    created = updated = 0
+    tally = _Tally()
     for entry in data.sources:
-        values = _clean(entry, "key")
+        wanted = _source_form(entry)
         source = existing.get(entry["key"])
         if source is None:
-            Source.objects.create(key=entry["key"], **values)
-            created += 1
-        elif _set_fields(source, values):
+            Source.objects.create(**wanted, seed_digest=digest(wanted))
+            tally.created += 1
+            continue
+        decision = _decide(_source_form(source), source.seed_digest, wanted)
+        if decision == "keep":
+            tally.kept.append(entry["key"])
+            continue
+        if decision == "update":
+            _set_fields(source, _clean(wanted, "key"))
+            tally.updated += 1
+        else:
+            tally.unchanged += 1
+        if source.seed_digest != digest(wanted):
+            source.seed_digest = digest(wanted)
             source.save()
-            updated += 1
-    report.add(f"sources: {created} created, {updated} updated, "
-               f"{len(data.sources) - created - updated} unchanged")
+    report.add(tally.line("sources"))
 
 
 def _write_kb(data: SeedData, report: Report) -> None:
     sources = {s.key: s for s in Source.objects.all()}
     roots = {r.code: r for r in NerveRoot.objects.all()}
-    created = updated = unchanged = 0
+    tally = _Tally()
     # Roots first: other kinds link to them.
     for kind in ("roots", *[k for k in KB_KINDS if k != "roots"]):
         spec = KB_KINDS[kind]
         model = spec.model
         existing = {e.slug: e for e in model.objects.prefetch_related("sources")}
         for entry in data.kb[kind]:
-            values = _clean(entry, "sources", *spec.relations)
+            wanted = _entry_form(entry, spec)
             obj = existing.get(entry["slug"])
             if obj is None:
                 if Entry.objects.filter(slug=entry["slug"]).exists():
                     raise SeedError([f"{entry['_where']}, field 'slug': '{entry['slug']}' is "
                                      "already used by an entry of another kind"])
-                obj = model.objects.create(**values)
-                created += 1
-                changed = True
+                obj = model.objects.create(**_clean(entry, "sources", *spec.relations),
+                                           seed_digest=digest(wanted))
+                tally.created += 1
             else:
-                changed = _set_fields(obj, values)
-                if changed:
+                decision = _decide(_entry_form(obj, spec), obj.seed_digest, wanted)
+                if decision == "keep":
+                    tally.kept.append(entry["slug"])
+                    if kind == "roots":
+                        roots[obj.code] = obj
+                    continue
+                if decision == "update":
+                    _set_fields(obj, _clean(entry, "sources", *spec.relations))
+                    tally.updated += 1
+                else:
+                    tally.unchanged += 1
+                if decision == "update" or obj.seed_digest != digest(wanted):
+                    obj.seed_digest = digest(wanted)
                     obj.save()
             wanted_sources = {sources[k] for k in entry["sources"]}
             if set(obj.sources.all()) != wanted_sources:
                 obj.sources.set(wanted_sources)
-                changed = True
             if kind == "roots":
                 roots[obj.code] = obj
             if "roots" in spec.relations:
-                changed |= _write_roots(obj, entry["roots"], roots)
-            if changed and entry["slug"] in existing:
-                updated += 1
-            elif not changed:
-                unchanged += 1
-    report.add(f"knowledge base: {created} created, {updated} updated, {unchanged} unchanged")
+                _write_roots(obj, entry["roots"], roots)
+    report.add(tally.line("knowledge base"))
 
 
 def _write_roots(obj: Entry, wanted: Any, roots: dict[str, NerveRoot]) -> bool:
@@ -836,13 +912,22 @@ def _write_roots(obj: Entry, wanted: Any, roots: dict[str, NerveRoot]) -> bool:
 
 
 def _write_pathway(meta: dict[str, Any], report: Report) -> None:
+    """Load a pathway's seeds without touching any existing version.
+
+    Seeds that match an existing version (published, draft or retired) change nothing. On an
+    empty database the first version is loaded and published through the gate. Otherwise the
+    seeds become a new draft, reviewed and published in the admin like any edit; drafts an
+    editor is working on are left exactly as they are.
+    """
     slug = meta["slug"]
-    latest = pm.Pathway.objects.for_slug(slug).order_by("-version").first()
+    versions = list(pm.Pathway.objects.for_slug(slug).order_by("-version"))
     wanted = canonical_pathway(meta)
-    if latest is not None and export_pathway(latest) == wanted:
-        report.add(f"pathway {slug}: unchanged (v{latest.version}, {latest.status})")
-        return
-    if latest is None:
+    for version in versions:
+        if export_pathway(version) == wanted:
+            report.add(f"pathway {slug}: unchanged (the seeds match v{version.version}, "
+                       f"{version.status})")
+            return
+    if not versions:
         pathway = _create_version(meta, version=1)
         try:
             publish(pathway, user=None)
@@ -851,15 +936,12 @@ def _write_pathway(meta: dict[str, Any], report: Report) -> None:
                        + "; ".join(exc.problems))
         else:
             report.add(f"pathway {slug}: v1 created from the seeds and published")
-    elif latest.status == pm.Pathway.Status.DRAFT:
-        latest.delete()
-        pathway = _create_version(meta, version=latest.version)
-        report.add(f"pathway {slug}: draft v{pathway.version} updated from the seeds "
-                   "(publish it in the admin after review)")
-    else:
-        pathway = _create_version(meta, version=latest.version + 1)
-        report.add(f"pathway {slug}: the seeds differ from v{latest.version} ({latest.status}); "
-                   f"loaded them as draft v{pathway.version}. Review and publish it in the admin.")
+        return
+    pathway = _create_version(meta, version=versions[0].version + 1)
+    drafts = [f"v{v.version}" for v in versions if v.status == pm.Pathway.Status.DRAFT]
+    kept = f" Drafts left untouched: {', '.join(drafts)}." if drafts else ""
+    report.add(f"pathway {slug}: the seeds match no existing version; loaded them as draft "
+               f"v{pathway.version}.{kept} Review and publish it in the admin.")
 
 
 def _create_version(meta: dict[str, Any], *, version: int) -> pm.Pathway:
