@@ -15,7 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from pathway import checks, versions
 from pathway import models as pm
 from pathway.engine import conditions
-from pathway.publishing import PublishRefused, publish, retire
+from pathway.publishing import PublishRefused, approve_case, publish, replacements, retire
 
 
 def editable(obj) -> bool:
@@ -264,35 +264,59 @@ class PathwayAdmin(VersionedAdmin):
         return redirect("admin:pathway_pathway_change", draft.pk)
 
     def publish_view(self, request, pk):
+        """What publishing would run and change, the approvals it needs, then Publish."""
         obj = self.version_or_403(request, pk)
         if not request.user.has_perm("pathway.publish_pathway"):
             raise PermissionDenied("Only a clinical publisher can publish.")
+        if request.method == "POST" and request.POST.get("action") == "approve":
+            try:
+                approve_case(obj, user=request.user, code=request.POST.get("case", ""),
+                             fingerprint=request.POST.get("fingerprint", ""),
+                             reason=request.POST.get("reason", ""))
+            except PublishRefused as exc:
+                messages.error(request, "Not approved: " + "; ".join(exc.problems) + ".")
+            else:
+                messages.success(request, f"Approved the change to case "
+                                          f"{request.POST.get('case')}.")
+            return redirect("admin:pathway_pathway_publish", obj.pk)
         if request.method == "POST":
             try:
                 publish(obj, user=request.user)
             except PublishRefused as exc:
                 messages.error(request, f"Version {obj.version} was not published.")
-                return self.page(request, "admin/pathway/pathway/publish.html", obj,
-                                 f"Publish: {obj}", report=exc.report, problems=exc.problems)
+                return self.publish_page(request, obj, exc.report)
             messages.success(request, f"Version {obj.version} is published; the previous "
                                       "version is retired.")
             return redirect("admin:pathway_pathway_change", obj.pk)
-        report = checks.gate(obj) if obj.is_draft else None
+        return self.publish_page(request, obj, checks.gate(obj) if obj.is_draft else None)
+
+    def publish_page(self, request, obj, report):
+        live = report.live if report else None
+        sections = [s for s in versions.compare(live, obj) if not s.empty] if live else []
         return self.page(request, "admin/pathway/pathway/publish.html", obj, f"Publish: {obj}",
-                         report=report, problems=report.problems() if report else [])
+                         report=report, problems=report.problems() if report else [],
+                         live=live, sections=sections)
 
     def retire_view(self, request, pk):
-        return self._post(request, pk, self._retire)
-
-    def _retire(self, request, obj):
-        try:
-            retire(obj, user=request.user)
-        except PublishRefused as exc:
-            messages.error(request, "; ".join(exc.problems))
-        else:
-            messages.success(request, f"Version {obj.version} is retired. No version of this "
-                                      "pathway is published now.")
-        return redirect("admin:pathway_pathway_change", obj.pk)
+        """Confirm, and choose the version to publish in its place: never nothing published."""
+        obj = self.version_or_403(request, pk)
+        if not request.user.has_perm("pathway.publish_pathway"):
+            raise PermissionDenied("Only a clinical publisher can retire a version.")
+        candidates = replacements(obj)
+        if request.method == "POST":
+            chosen = request.POST.get("replacement", "")
+            replacement = next((c for c in candidates if str(c.pk) == chosen), None)
+            try:
+                retire(obj, user=request.user, replacement=replacement)
+            except PublishRefused as exc:
+                messages.error(request, f"Version {obj.version} was not retired: "
+                                        + "; ".join(exc.problems) + ".")
+                return redirect("admin:pathway_pathway_retire", obj.pk)
+            messages.success(request, f"Version {obj.version} is retired; version "
+                                      f"{replacement.version} is published in its place.")
+            return redirect("admin:pathway_pathway_change", replacement.pk)
+        return self.page(request, "admin/pathway/pathway/retire.html", obj, f"Retire: {obj}",
+                         candidates=candidates)
 
     def preview_view(self, request, pk):
         return self._post(request, pk, self._preview)

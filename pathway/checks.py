@@ -12,6 +12,7 @@ import textstat
 from django.conf import settings
 
 from pathway import models as pm
+from pathway.digests import digest
 from pathway.engine import AnswerError, evaluate, invariants
 from pathway.engine.conditions import Criterion, SubjectSpec, check_criterion
 from pathway.engine.evaluate import Result
@@ -21,8 +22,9 @@ ERROR = "error"
 WARNING = "warning"
 MAX_GRADE = 8
 # Generated answer sets the gate runs the clinical invariants on (a fixed seed, so a refusal
-# can be reproduced). About 5 ms each on the seeded pathway.
-INVARIANT_SAMPLES = 400
+# can be reproduced). About 6 ms each on the seeded pathway: the setting trades publish time
+# for thoroughness; the engine tests cover the whole answer space far more widely.
+INVARIANT_SAMPLES = settings.GATE_INVARIANT_SAMPLES
 UNANSWERED = object()  # a question left unanswered is a possible 'value' too
 
 
@@ -249,15 +251,17 @@ class CaseOutcome:
         return self.tier_ok and self.level_ok
 
 
-def run_cases(pathway: pm.Pathway) -> list[CaseOutcome]:
-    """Every regression case of the version, through the engine, against this content."""
+def run_cases(pathway: pm.Pathway, *, cases_of: pm.Pathway | None = None) -> list[CaseOutcome]:
+    """Every regression case of the version (or of `cases_of`), through the engine, against
+    this version's content."""
+    cases = list((cases_of or pathway).cases.all())
     try:
         snapshot = build(pathway)
     except (KeyError, ValueError) as exc:  # content too broken to build
         return [CaseOutcome(case, None, f"the content cannot be evaluated: {exc}")
-                for case in pathway.cases.all()]
+                for case in cases]
     outcomes = []
-    for case in pathway.cases.all():
+    for case in cases:
         try:
             outcomes.append(CaseOutcome(case, evaluate(snapshot, case.answers,
                                                        what_would_change=False)))
@@ -277,12 +281,80 @@ def run_invariants(pathway: pm.Pathway, *, count: int = INVARIANT_SAMPLES
     return invariants.check(snapshot, count=count, seed=pathway.version)
 
 
+def _case_form(case: pm.RegressionCase | None) -> dict[str, Any] | None:
+    if case is None:
+        return None
+    return {"answers": case.answers, "expect_tiers": sorted(case.expect_tiers),
+            "expect_levels": sorted(case.expect_levels)}
+
+
+@dataclass
+class ApprovalNeeded:
+    """A case of the live version that this draft deletes, weakens or no longer passes."""
+
+    live: pm.RegressionCase
+    changes: list[str]
+    fingerprint: str
+    approval: pm.CaseApproval | None = None
+
+    @property
+    def code(self) -> str:
+        return self.live.code
+
+    @property
+    def summary(self) -> str:
+        return "; ".join(self.changes)
+
+
+def review_live_cases(pathway: pm.Pathway, live: pm.Pathway,
+                      outcomes: list[CaseOutcome]) -> list[ApprovalNeeded]:
+    """The live version's cases this draft deletes, weakens or fails, each with the
+    publisher's approval if there is one for exactly this change."""
+    drafts = {case.code: case for case in pathway.cases.all()}
+    approvals = {(a.case_code, a.fingerprint): a for a in pathway.case_approvals.all()}
+    needed = []
+    for outcome in outcomes:
+        case = outcome.case
+        mine = drafts.get(case.code)
+        changes = []
+        if mine is None:
+            changes.append("deleted in this draft")
+        else:
+            for name, label in (("expect_tiers", "tiers"), ("expect_levels", "levels")):
+                wider = sorted(set(getattr(mine, name)) - set(getattr(case, name)))
+                if wider:
+                    changes.append(f"now also accepts {label} {', '.join(wider)}")
+            if mine.answers != case.answers:
+                changes.append("its answers were changed")
+        if not outcome.passed:
+            got = (outcome.error or f"{outcome.result.tier} / {outcome.result.level}")
+            changes.append(f"this draft gives {got}; version {live.version} expects "
+                           f"{' or '.join(case.expect_tiers)} / "
+                           f"{' or '.join(case.expect_levels)}")
+        if not changes:
+            continue
+        result = None if outcome.result is None else [outcome.result.tier,
+                                                       outcome.result.level]
+        fingerprint = digest({"live": _case_form(case), "draft": _case_form(mine),
+                              "result": result or outcome.error})
+        needed.append(ApprovalNeeded(case, changes, fingerprint,
+                                     approvals.get((case.code, fingerprint))))
+    return needed
+
+
 @dataclass
 class GateReport:
     findings: list[Finding]
     outcomes: list[CaseOutcome]
     invariant_samples: int = 0
     violations: list[invariants.Violation] = field(default_factory=list)
+    live: pm.Pathway | None = None  # the version this one would replace
+    live_outcomes: list[CaseOutcome] = field(default_factory=list)
+    approvals: list[ApprovalNeeded] = field(default_factory=list)
+
+    @property
+    def unapproved(self) -> list[ApprovalNeeded]:
+        return [item for item in self.approvals if item.approval is None]
 
     @property
     def errors(self) -> list[Finding]:
@@ -298,11 +370,14 @@ class GateReport:
 
     @property
     def ok(self) -> bool:
-        return not self.errors and not self.failed_cases and not self.violations
+        return (not self.errors and not self.failed_cases and not self.violations
+                and not self.unapproved)
 
     def problems(self) -> list[str]:
         lines = [f"{f.where}: {f.message}" for f in self.errors]
         lines += [f"clinical invariant broken: {v}" for v in self.violations]
+        lines += [f"case {item.code} of the live version {self.live.version}: {item.summary}: "
+                  "needs a clinical publisher's approval" for item in self.unapproved]
         for outcome in self.failed_cases:
             if outcome.error:
                 lines.append(f"case {outcome.case.code}: {outcome.error}")
@@ -315,9 +390,26 @@ class GateReport:
         return lines
 
 
-def gate(pathway: pm.Pathway) -> GateReport:
+def live_version(pathway: pm.Pathway) -> pm.Pathway | None:
+    return (pm.Pathway.objects.published().for_slug(pathway.slug).exclude(pk=pathway.pk)
+            .first())
+
+
+def gate(pathway: pm.Pathway, *, against_live: bool = True) -> GateReport:
+    """Everything that must hold before a version is published: the linter, the version's own
+    cases, the clinical invariants on generated answers, and the cases of the live version it
+    would replace (a case deleted, weakened or failing needs a publisher's approval).
+
+    `against_live=False` is for restoring an earlier published version, which the live
+    version's cases are expected to differ from."""
     tried, violations = 0, []
     if pathway.slug in settings.CLINICAL_INVARIANT_PATHWAYS:
         tried, violations = run_invariants(pathway)
-    return GateReport(run_checks(pathway), run_cases(pathway), tried, violations)
+    report = GateReport(run_checks(pathway), run_cases(pathway), tried, violations)
+    live = live_version(pathway) if against_live else None
+    if live is not None:
+        report.live = live
+        report.live_outcomes = run_cases(pathway, cases_of=live)
+        report.approvals = review_live_cases(pathway, live, report.live_outcomes)
+    return report
 

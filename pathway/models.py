@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -591,6 +592,33 @@ class RegressionCase(VersionedContent):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.title}"
+
+
+class CaseApproval(VersionedContent):
+    """A publisher's approval that a regression case of the live version may be deleted,
+    weakened or no longer pass in this draft: the gate runs the live version's cases too, so
+    the people the gate checks cannot empty it. It holds for exactly what was approved (the
+    fingerprint); any later change to the case or to the outcome needs approving again."""
+
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE,
+                                related_name="case_approvals")
+    case_code = models.CharField(max_length=40)
+    fingerprint = models.CharField(
+        max_length=64, help_text="What was approved: the live case, the draft's case and the "
+                                 "draft's result for it.")
+    summary = models.TextField(help_text="What changed, as the publisher saw it.")
+    reason = models.TextField(help_text="Why the change is clinically right.")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="case_approvals")
+    approved_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pathway", "case_code", "-approved_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_code} approved by {self.approved_by}"
 
 
 class Assessment(models.Model):

@@ -18,8 +18,6 @@ published version is never edited in place: the change becomes a new draft versi
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -45,6 +43,7 @@ from kb.models import (
     Treatment,
 )
 from pathway import models as pm
+from pathway.digests import digest
 from pathway.engine import conditions
 from pathway.publishing import PublishRefused, publish
 
@@ -768,12 +767,6 @@ def load(seeds_dir: Path | str, *, report: Report | None = None) -> Report:
         for pathway in data.pathways:
             _write_pathway(pathway, report)
     return report
-
-
-def digest(form: dict[str, Any]) -> str:
-    """A stable fingerprint of a row's seed-comparable form."""
-    text = json.dumps(form, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _source_form(values: dict[str, Any] | Source) -> dict[str, Any]:

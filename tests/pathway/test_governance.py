@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 
@@ -312,18 +313,55 @@ def test_every_persona_against_every_action(client, people, published, who, acti
 
 @pytest.mark.parametrize("who", ["editor", "outsider", "anonymous"])
 def test_only_a_publisher_can_retire(client, people, published, who):
+    draft = versions.new_draft(published)
     as_(client, people[who])
-    response = client.post(admin("retire", published.pk))
+    for response in (client.get(admin("retire", published.pk)),
+                     client.post(admin("retire", published.pk), {"replacement": draft.pk})):
+        assert response.status_code in {302, 403}
+        if who != "anonymous":
+            assert response.status_code == 403
     published.refresh_from_db()
     assert published.status == "published"
-    assert response.status_code in {302, 403}
 
 
-def test_a_publisher_can_retire(client, people, published):
+def test_retiring_asks_first_and_a_single_click_changes_nothing(client, people, published):
+    """Before: 'Retire this version' was one POST with no confirmation, and left nothing
+    published."""
     as_(client, people["publisher"])
-    client.post(admin("retire", published.pk))
+    page = client.get(admin("retire", published.pk))
+    assert page.status_code == 200
+    assert "there is no other version to publish in its place" in page.text
+    response = client.post(admin("retire", published.pk))  # the old one-click form
+    assert response.status_code == 302
+    published.refresh_from_db()
+    assert published.status == "published"
+    assert pm.Pathway.objects.published().count() == 1
+
+
+def test_retiring_publishes_the_chosen_version_in_its_place(client, people, published):
+    draft = versions.new_draft(published)
+    as_(client, people["publisher"])
+    page = client.get(admin("retire", published.pk))
+    assert f'value="{draft.pk}"' in page.text
+    client.post(admin("retire", published.pk), {"replacement": draft.pk})
+    published.refresh_from_db()
+    draft.refresh_from_db()
+    assert (published.status, draft.status) == ("retired", "published")
+
+
+def test_a_retired_version_can_be_restored_but_never_nothing_published(people, published):
+    from pathway.publishing import retire
+
+    draft = versions.new_draft(published)
+    publish(draft, user=people["publisher"])
     published.refresh_from_db()
     assert published.status == "retired"
+    retire(draft, user=people["publisher"], replacement=published)
+    published.refresh_from_db()
+    draft.refresh_from_db()
+    assert (published.status, draft.status) == ("published", "retired")
+    with pytest.raises(PublishRefused, match="leave nothing published"):
+        retire(published, user=people["publisher"], replacement=None)
 
 
 def test_an_editor_edits_drafts_but_a_publisher_cannot(client, people, published):
@@ -435,3 +473,91 @@ def test_a_preview_opens_only_for_staff_with_the_content_permission(
         assert response.status_code in {200, 302}
     else:
         assert response.status_code == 404
+
+
+# --- the gate cannot be emptied by the people it checks -----------------------------------------
+
+
+def test_deleting_every_case_and_weakening_ces_cannot_be_published(published):
+    """Before: an editor deleted every case and set the cauda equina rule to conservative; the
+    gate reported 'all 0 regression cases' pass and a publisher published it."""
+    draft = versions.new_draft(published)
+    draft.cases.all().delete()
+    rule = draft.rules.get(code="ces_red_flag_new")
+    rule.target = "conservative"
+    rule.save()
+    report = checks.gate(draft)
+    assert report.live == published
+    assert len(report.live_outcomes) == published.cases.count()
+    assert {item.code for item in report.unapproved} == set(
+        published.cases.values_list("code", flat=True))
+    assert "V01" in " ".join(report.problems())
+    with pytest.raises(PublishRefused):
+        publish(draft, user=None)
+
+
+def test_a_weakened_case_needs_a_publishers_approval_and_only_for_that_change(people,
+                                                                              published):
+    from pathway.publishing import approve_case
+
+    draft = versions.new_draft(published)
+    case = draft.cases.get(code="V09")
+    case.expect_tiers = ["urgent", "conservative"]
+    case.save()
+    report = checks.gate(draft)
+    (item,) = report.unapproved
+    assert item.code == "V09" and "now also accepts tiers conservative" in item.summary
+    with pytest.raises(PublishRefused):
+        publish(draft, user=people["publisher"])
+    with pytest.raises(PermissionDenied):
+        approve_case(draft, user=people["editor"], code="V09", fingerprint=item.fingerprint,
+                     reason="Editors may not approve")
+    with pytest.raises(PublishRefused, match="say why"):
+        approve_case(draft, user=people["publisher"], code="V09",
+                     fingerprint=item.fingerprint, reason=" ")
+    approve_case(draft, user=people["publisher"], code="V09", fingerprint=item.fingerprint,
+                 reason="A stable foot drop may be managed in primary care locally.")
+    assert checks.gate(draft).ok
+    # A further edit after the approval needs approving again.
+    case.expect_levels = ["L5", "indeterminate"]
+    case.save()
+    assert not checks.gate(draft).ok
+    with pytest.raises(PublishRefused, match="changed since you looked"):
+        approve_case(draft, user=people["publisher"], code="V09",
+                     fingerprint=item.fingerprint, reason="Stale approval")
+
+
+def test_the_publish_page_lists_what_was_run_and_the_changes_word_by_word(client, people,
+                                                                        published):
+    draft = versions.new_draft(published)
+    tier = draft.tiers.get(code="urgent")
+    tier.timeframe = tier.timeframe.replace("Same day or next day", "Within 24 hours")
+    tier.save()
+    as_(client, people["publisher"])
+    page = client.get(admin("publish", draft.pk)).text
+    assert "What the gate ran" in page
+    assert f"regression cases of the live version {published.version}" in page
+    assert f"on {checks.INVARIANT_SAMPLES} generated answer sets" in page
+    assert "<del>Same day or next day:</del>" in page
+    assert "<ins>Within 24 hours:</ins>" in page
+
+
+def test_a_publisher_approves_on_the_publish_page_and_an_editor_cannot(client, people,
+                                                                      published):
+    draft = versions.new_draft(published)
+    draft.cases.get(code="V26").delete()
+    as_(client, people["publisher"])
+    page = client.get(admin("publish", draft.pk)).text
+    assert "deleted in this draft" in page
+    (item,) = checks.gate(draft).unapproved
+    form = {"action": "approve", "case": "V26", "fingerprint": item.fingerprint,
+            "reason": "Replaced by a better hip case."}
+    as_(client, people["editor"])
+    assert client.post(admin("publish", draft.pk), form).status_code == 403
+    as_(client, people["publisher"])
+    assert client.post(admin("publish", draft.pk), form).status_code == 302
+    approval = draft.case_approvals.get()
+    assert (approval.case_code, approval.approved_by) == ("V26", people["publisher"])
+    assert client.post(admin("publish", draft.pk), {"action": "publish"}).status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == "published"
