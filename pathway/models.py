@@ -621,6 +621,22 @@ class CaseApproval(VersionedContent):
         return f"{self.case_code} approved by {self.approved_by}"
 
 
+class ContentLock(models.Model):
+    """While this table holds its row, database triggers refuse any insert, update or delete of
+    a published or retired version's content (created in migration 0009), whatever the code
+    path: a queryset update, a bulk create, a cascade, a script. Only a deliberate maintenance
+    step removes the row: `manage.py flush` does, and the row comes back after migrating."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    locked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "content lock"
+
+    def __str__(self) -> str:
+        return "Published content is locked in the database"
+
+
 class Assessment(models.Model):
     """One clinician's assessment of one patient. No patient identifier is stored.
 

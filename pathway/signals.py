@@ -75,3 +75,9 @@ def rule_sources_changed(sender, instance, action, **kwargs):
         instance.ensure_editable()  # a published rule's sources are frozen with it
     else:
         bump([instance.pathway_id])
+
+
+def lock_content(using="default", **kwargs) -> None:
+    """After migrating or flushing: published content is locked in the database again (the
+    triggers of migration 0010 act while the lock row exists)."""
+    pm.ContentLock.objects.using(using).get_or_create(id=1)

@@ -168,4 +168,4 @@ def test_the_shipped_seeds_survive_an_export_and_reload_unchanged(tmp_path, path
         original.pathways[0])
     report = seeding.load(tmp_path)
     assert any(line.startswith("knowledge base: 0 created, 0 updated,") for line in report.lines)
-    assert "pathway lumbar-radicular: unchanged (v1, published)" in report.lines
+    assert "pathway lumbar-radicular: unchanged (the seeds match v1, published)" in report.lines
