@@ -44,11 +44,11 @@ from kb.models import (
 )
 from pathway import models as pm
 from pathway.digests import digest
-from pathway.engine import conditions
+from pathway.engine import conditions, lint
 from pathway.publishing import PublishRefused, publish
+from pathway.snapshot import from_seed
 
 PATHWAY_FILES = ("pathway.yaml", "questions.yaml", "rules.yaml", "handout.yaml", "cases.yaml")
-QUESTION_TYPES = {choice.value for choice in pm.Question.Type}
 
 
 class SeedError(Exception):
@@ -513,10 +513,6 @@ def _read_pathway(directory: Path, checker: _Checker, seeds_dir: Path) -> dict[s
     meta["handout_items"] = _entries(checker, rel("handout.yaml"), "items",
                                      files["handout.yaml"].get("items", []),
                                      HANDOUT_ITEM_FIELDS, "code")
-    for name, filename in (("steps", "pathway.yaml"), ("tiers", "pathway.yaml"),
-                           ("questions", "questions.yaml"), ("rules", "rules.yaml")):
-        if not meta[name]:
-            checker.problem(rel(filename), f"no {name}: a pathway needs at least one")
     meta["cases"] = _entries(checker, rel("cases.yaml"), "cases",
                              files["cases.yaml"].get("cases", []), CASE_FIELDS, "code")
     for name, content in files.items():
@@ -525,7 +521,7 @@ def _read_pathway(directory: Path, checker: _Checker, seeds_dir: Path) -> dict[s
         if allowed and set(content) - allowed:
             checker.problem(rel(name), f"unknown top-level key(s): "
                                        f"{', '.join(sorted(set(content) - allowed))}")
-    _check_pathway(meta, checker)
+    _check_pathway(meta, checker, {name: rel(name) for name in PATHWAY_FILES})
     return meta
 
 
@@ -552,38 +548,11 @@ def _entries(checker: _Checker, where: str, name: str, raw: Any, spec: dict[str,
     return out
 
 
-def _question_spec(question: dict[str, Any]) -> conditions.SubjectSpec:
-    low, high = question.get("_range") or (None, None)
-    return conditions.SubjectSpec(
-        kind=question["type"],
-        codes=frozenset(o["code"] for o in question["options"]),
-        minimum=low,
-        maximum=high,
-    )
-
-
-def _check_pathway(meta: dict[str, Any], checker: _Checker) -> None:
-    step_codes = {s["code"] for s in meta["steps"]}
-    tier_codes = {t["code"] for t in meta["tiers"]}
-    level_codes = {lv["code"] for lv in meta["levels"]}
-    ranks = [t["rank"] for t in meta["tiers"]]
-    if len(ranks) != len(set(ranks)):
-        checker.problem(f"{meta['_where'] if '_where' in meta else meta['slug']}, tiers",
-                        "two tiers share a rank")
-    if meta["default_tier"] and meta["default_tier"] not in tier_codes:
-        checker.problem(f"pathway {meta['slug']}, field 'default_tier'",
-                        f"'{meta['default_tier']}' is not one of the tiers "
-                        f"({', '.join(sorted(tier_codes))})")
+def _check_pathway(meta: dict[str, Any], checker: _Checker, files: dict[str, str]) -> None:
+    """Read what only the files say (ranges, cases), then lint the pathway as the engine will
+    see it: the same linter the admin and the publish gate run (`pathway.engine.lint`)."""
     for question in meta["questions"]:
         where = question["_where"]
-        if question["step"] not in step_codes:
-            checker.problem(f"{where}, field 'step'", f"unknown step '{question['step']}' "
-                                                      f"(known: {', '.join(sorted(step_codes))})")
-        if question["type"] not in QUESTION_TYPES:
-            known = ", ".join(sorted(QUESTION_TYPES))
-            checker.problem(f"{where}, field 'type'",
-                            f"unknown type '{question['type']}' (known: {known})")
-            continue
         rng = question.get("range")
         question["_range"] = None
         if question["type"] == "mrc":
@@ -591,83 +560,24 @@ def _check_pathway(meta: dict[str, Any], checker: _Checker) -> None:
             if rng not in (None, [0, 5]):
                 checker.problem(f"{where}, field 'range'", "an MRC grade is always 0-5")
         elif question["type"] == "number":
-            if (not isinstance(rng, list) or len(rng) != 2
-                    or not all(isinstance(v, int) and not isinstance(v, bool) for v in rng)
-                    or rng[0] > rng[1]):
+            if (isinstance(rng, list) and len(rng) == 2
+                    and all(isinstance(v, int) and not isinstance(v, bool) for v in rng)):
+                question["_range"] = (rng[0], rng[1])
+            elif rng is not None:
                 checker.problem(f"{where}, field 'range'",
                                 f"a number question needs range: [min, max], found {rng!r}")
-            else:
-                question["_range"] = (rng[0], rng[1])
         elif rng is not None:
             checker.problem(f"{where}, field 'range'", "only number and mrc questions have a range")
-        has_options = question["type"] in {"choice", "multi", "tri"}
-        if has_options and not question["options"]:
-            checker.problem(f"{where}, field 'options'", f"a {question['type']} question needs "
-                                                         "options")
-        if not has_options and question["options"]:
-            checker.problem(f"{where}, field 'options'", f"a {question['type']} question has no "
-                                                         "options")
-        if question["type"] == "tri":
-            codes = [o["code"] for o in question["options"]]
-            if codes != ["yes", "no", "not_assessed"]:
-                checker.problem(f"{where}, field 'options'",
-                                "a tri question's options are yes, no, not_assessed, in that order")
-    specs = {q["code"]: _question_spec(q) for q in meta["questions"]
-             if q["type"] in QUESTION_TYPES}
-    level_spec = conditions.SubjectSpec(kind="level", codes=frozenset(level_codes))
-
-    def check_condition(where: str, text: str, *, allow_level: bool, owner: str = "") -> None:
-        if not text:
-            return
-        for group in conditions.parse_condition(text):
-            for criterion in group:
-                if criterion.subject == "level" and not allow_level:
-                    checker.problem(where, "an enable-when cannot depend on the level")
-                    continue
-                if owner and criterion.subject == owner:
-                    checker.problem(where, "a question cannot enable itself")
-                    continue
-                spec = level_spec if criterion.subject == "level" else specs.get(criterion.subject)
-                for message in conditions.check_criterion(criterion, spec):
-                    checker.problem(where, message)
-
-    for question in meta["questions"]:
-        check_condition(f"{question['_where']}, field 'enable_when'", question["enable_when"],
-                        allow_level=False, owner=question["code"])
-    for rule in meta["rules"]:
-        where = rule["_where"]
-        if rule["effect"] == "tier":
-            if rule["target"] not in tier_codes:
-                checker.problem(f"{where}, field 'target'", f"'{rule['target']}' is not a tier "
-                                                            f"({', '.join(sorted(tier_codes))})")
-        elif rule["effect"] == "score":
-            if rule["target"] not in level_codes:
-                checker.problem(f"{where}, field 'target'", f"'{rule['target']}' is not a level "
-                                                            f"({', '.join(sorted(level_codes))})")
-            if not rule["weight"]:
-                checker.problem(f"{where}, field 'weight'", "a score rule needs a non-zero weight")
-        else:
-            checker.problem(f"{where}, field 'effect'", f"'{rule['effect']}' must be tier or score")
-        check_condition(f"{where}, field 'when'", rule["when"], allow_level=True)
-    roles = set(pm.HandoutItem.Role.values)
-    for item in meta["handout_items"]:
-        where = item["_where"]
-        if item["role"] not in roles:
-            checker.problem(f"{where}, field 'role'",
-                            f"'{item['role']}' must be one of {', '.join(sorted(roles))}")
-        if item["role"] == pm.HandoutItem.Role.OPTION:
-            for name in ("benefit", "risks", "recovery"):
-                if not item[name]:
-                    checker.problem(f"{where}, field '{name}'",
-                                    "an option of the grid needs all four answers")
-        check_condition(f"{where}, field 'when'", item["when"], allow_level=True)
+    codes = {q["code"] for q in meta["questions"]}
+    tier_codes = {t["code"] for t in meta["tiers"]}
+    level_codes = {lv["code"] for lv in meta["levels"]}
     for case in meta["cases"]:
         where = case["_where"]
         if not isinstance(case["answers"], dict):
             checker.problem(f"{where}, field 'answers'", "expected a mapping of code to answer")
             case["answers"] = {}
         for code in case["answers"]:
-            if code not in specs:
+            if code not in codes:
                 checker.problem(f"{where}, field 'answers'", f"unknown question code '{code}'")
         for tier in case["expect_tiers"]:
             if tier not in tier_codes:
@@ -675,6 +585,25 @@ def _check_pathway(meta: dict[str, Any], checker: _Checker) -> None:
         for level in case["expect_levels"]:
             if level not in level_codes:
                 checker.problem(f"{where}, field 'expect_levels'", f"unknown level '{level}'")
+    if checker.problems:
+        return  # the linter needs well-formed entries
+    entries = {(kind, entry["code"]): entry["_where"]
+               for kind, name in (("question", "questions"), ("rule", "rules"),
+                                  ("handout item", "handout_items"), ("tier", "tiers"),
+                                  ("level", "levels"))
+               for entry in meta[name]}
+    pathway_file = {"rules": files["rules.yaml"], "questions": files["questions.yaml"]}
+    for finding in lint.lint(from_seed(meta)):
+        if not finding.malformed:
+            continue  # the publish gate refuses these; a draft may hold them while worked on
+        if finding.item == "pathway":
+            where = pathway_file.get(finding.field, files["pathway.yaml"])
+            field = f", field '{finding.field}'" if finding.field in {"default_tier"} else ""
+            checker.problem(f"{where}{field}", finding.message)
+        else:
+            where = entries.get((finding.item, finding.code), finding.where)
+            field = f", field '{finding.field}'" if finding.field else ""
+            checker.problem(f"{where}{field}", finding.message)
 
 
 def _cross_check(data: SeedData, checker: _Checker, existing_kb: set[str],
