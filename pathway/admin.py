@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -59,22 +59,66 @@ class DraftInlineMixin:
         return super().has_delete_permission(request, obj) and editable(obj)
 
 
-class CriterionForm(forms.ModelForm):
-    """Edit a criterion's value as text: `3`, `peroneal`, or `peroneal, hip` for in / not in."""
+def subject_choices(pathway: pm.Pathway | None, *, allow_level: bool) -> list:
+    """The version's own questions, grouped by step (with the level for rules): an editor picks
+    a finding instead of typing its code."""
+    if pathway is None:  # a new rule whose version is not chosen yet: every draft's questions
+        questions = pm.Question.objects.filter(pathway__status=pm.Pathway.Status.DRAFT)
+    else:
+        questions = pathway.questions.all()
+    groups: dict[str, dict[str, str]] = {}
+    for question in questions.select_related("step").order_by("step__order", "order"):
+        groups.setdefault(question.step.title, {})[question.code] = (
+            f"{question.prompt} ({question.code})")
+    choices: list = [("", "Choose a finding")]
+    if allow_level:
+        choices.append(("Derived", [("level", "The most likely level (level)")]))
+    choices += [(step, sorted(items.items(), key=lambda item: item[1]))
+                for step, items in groups.items()]
+    return choices
 
+
+OP_WORDS = {"eq": "= (is)", "ne": "!= (is not)", "in": "in (is one of)",
+            "not_in": "not in (is none of)", "lt": "< (below)", "lte": "<= (at most)",
+            "gt": "> (above)", "gte": ">= (at least)", "contains": "contains (includes)",
+            "not_contains": "not contains (does not include)", "answered": "is answered",
+            "unanswered": "is unanswered"}
+
+
+class CriterionForm(forms.ModelForm):
+    """A criterion chosen, not typed: the finding from the version's questions, an operator
+    that fits it, and its options or a number in its range (the browser narrows the choices as
+    they are made; the server checks them all). The value is kept as text: `3`, `peroneal`, or
+    `peroneal, hip` for in / not in."""
+
+    subject = forms.ChoiceField(label="Finding", choices=[])
+    op = forms.ChoiceField(label="Operator", choices=list(OP_WORDS.items()))
     value_text = forms.CharField(
         label="Value",
         required=False,
-        help_text="A number, a code, or for 'in' / 'not in' a comma-separated list of codes. "
-        "Empty for 'is answered' / 'is unanswered'.",
+        help_text="An option, a number, or for 'in' / 'not in' several options separated by "
+        "commas. Empty for 'is answered' / 'is unanswered'.",
     )
 
     class Meta:
         model = pm.Criterion
         fields = ["group", "subject", "op", "value_text"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, pathway: pm.Pathway | None = None, allow_level: bool = True,
+                 **kwargs):
         super().__init__(*args, **kwargs)
+        choices = subject_choices(pathway, allow_level=allow_level)
+        current = self.instance.subject if self.instance.pk else None
+        known = {code for _, group in choices[1:] for code, _ in (
+            group if isinstance(group, list) else [])}
+        if current and current not in known:  # keep an existing reference visible to fix
+            choices.append(("Not in this version", [(current, f"{current} (unknown)")]))
+        self.fields["subject"].choices = choices
+        url = reverse("admin:pathway_pathway_vocabulary", args=[pathway.pk]) if pathway else ""
+        self.fields["subject"].widget.attrs.update({"data-criterion": "subject",
+                                                    "data-vocabulary": url})
+        self.fields["op"].widget.attrs["data-criterion"] = "op"
+        self.fields["value_text"].widget.attrs["data-criterion"] = "value"
         if self.instance.pk:
             value = self.instance.value
             self.fields["value_text"].initial = (
@@ -109,10 +153,22 @@ class CriterionForm(forms.ModelForm):
 
 
 class CriterionInlineFormSet(forms.BaseInlineFormSet):
+    def get_form_kwargs(self, index):
+        owner = self.instance
+        pathway = owner.pathway if getattr(owner, "pathway_id", None) else None
+        return {**super().get_form_kwargs(index), "pathway": pathway,
+                "allow_level": self.fk.name != "enables"}
+
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
         # Let the criterion see its (possibly unsaved) owner, so validation can look up the
         # pathway's questions on the add page too.
+        setattr(form.instance, self.fk.name, self.instance)
+        return form
+
+    @property
+    def empty_form(self):
+        form = super().empty_form
         setattr(form.instance, self.fk.name, self.instance)
         return form
 
@@ -123,6 +179,10 @@ class CriterionInline(DraftInlineMixin, admin.TabularInline):
     formset = CriterionInlineFormSet
     extra = 1
     fields = ["group", "subject", "op", "value_text"]
+
+    class Media:
+        js = ["js/admin-criteria.js"]
+        css = {"all": ["css/admin-extra.css"]}
 
 
 class RuleCriterionInline(CriterionInline):
@@ -198,6 +258,8 @@ class PathwayAdmin(VersionedAdmin):
             path("<int:pk>/publish/", view(self.publish_view), name="pathway_pathway_publish"),
             path("<int:pk>/retire/", view(self.retire_view), name="pathway_pathway_retire"),
             path("<int:pk>/preview/", view(self.preview_view), name="pathway_pathway_preview"),
+            path("<int:pk>/vocabulary.json", view(self.vocabulary_view),
+                 name="pathway_pathway_vocabulary"),
             *super().get_urls(),
         ]
 
@@ -251,6 +313,27 @@ class PathwayAdmin(VersionedAdmin):
         sections = versions.compare(other, obj) if other else []
         return self.page(request, "admin/pathway/pathway/compare.html", obj,
                          f"Compare: {obj}", other=other, others=others, sections=sections)
+
+    def vocabulary_view(self, request, pk):
+        """The version's findings for the criterion editor: each question's kind, options and
+        range, the levels, and the operators that fit each kind."""
+        obj = self.version_or_403(request, pk)
+        questions = {
+            q.code: {"prompt": q.prompt, "kind": q.type,
+                     "options": [[o.code, o.label] for o in q.options.all()],
+                     "min": 0 if q.type == "mrc" else q.min_value,
+                     "max": 5 if q.type == "mrc" else q.max_value}
+            for q in obj.questions.prefetch_related("options")}
+        questions["level"] = {"prompt": "The most likely level", "kind": "level",
+                              "options": [[lv.code, lv.title] for lv in obj.levels.all()],
+                              "min": None, "max": None}
+        return JsonResponse({
+            "questions": questions,
+            "ops": conditions.OPS,
+            "opsByKind": {kind: sorted(ops) for kind, ops in conditions.OPS_BY_KIND.items()},
+            "listOps": sorted(conditions.LIST_OPS),
+            "valuelessOps": sorted(conditions.VALUELESS_OPS),
+        })
 
     def new_draft_view(self, request, pk):
         return self._post(request, pk, self._new_draft)

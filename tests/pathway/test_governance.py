@@ -561,3 +561,67 @@ def test_a_publisher_approves_on_the_publish_page_and_an_editor_cannot(client, p
     assert client.post(admin("publish", draft.pk), {"action": "publish"}).status_code == 302
     draft.refresh_from_db()
     assert draft.status == "published"
+
+
+# --- editing criteria with choices -------------------------------------------------------------
+
+
+def test_a_rules_criteria_are_chosen_from_the_versions_own_findings(client, people, published):
+    draft = versions.new_draft(published)
+    rule = draft.rules.get(code="suspected_fracture")
+    as_(client, people["editor"])
+    page = client.get(reverse("admin:pathway_rule_change", args=[rule.pk])).text
+    assert '<select name="criteria-0-subject"' in page
+    assert "Trauma before the symptoms began? (trauma)" in page
+    assert "The most likely level (level)" in page
+    assert 'data-vocabulary="' + admin("vocabulary", draft.pk) + '"' in page
+    assert "js/admin-criteria.js" in page
+
+
+def test_an_enable_when_offers_no_level(client, people, published):
+    draft = versions.new_draft(published)
+    question = draft.questions.get(code="ces_onset")
+    as_(client, people["editor"])
+    page = client.get(reverse("admin:pathway_question_change", args=[question.pk])).text
+    assert "The most likely level (level)" not in page
+    assert "New difficulty passing urine? (ces_bladder)" in page
+
+
+def test_the_vocabulary_gives_each_findings_kind_options_and_range(client, people, published):
+    as_(client, people["editor"])
+    data = client.get(admin("vocabulary", published.pk)).json()
+    assert data["questions"]["trauma"]["kind"] == "choice"
+    assert ["major", "Significant trauma (for example a fall from height or a road "
+                     "collision)"] in data["questions"]["trauma"]["options"]
+    assert (data["questions"]["age"]["min"], data["questions"]["age"]["max"]) == (16, 110)
+    assert "contains" in data["opsByKind"]["multi"] and "lte" not in data["opsByKind"]["tri"]
+    assert {"L5", "peroneal"} <= {code for code, _ in data["questions"]["level"]["options"]}
+    as_(client, people["outsider"])
+    assert client.get(admin("vocabulary", published.pk)).status_code == 403
+
+
+def test_a_criterion_naming_a_finding_outside_the_version_is_refused(client, people, published):
+    draft = versions.new_draft(published)
+    rule = draft.rules.get(code="suspected_fracture")
+    criterion = rule.criteria.get()
+    as_(client, people["editor"])
+    url = reverse("admin:pathway_rule_change", args=[rule.pk])
+    form = {"pathway": draft.pk, "code": rule.code, "title": rule.title, "order": rule.order,
+            "effect": "tier", "target": "urgent", "weight": "0", "rationale": rule.rationale,
+            "action": rule.action, "patient_line": rule.patient_line,
+            "sources": [s.pk for s in rule.sources.all()],
+            "criteria-TOTAL_FORMS": "1", "criteria-INITIAL_FORMS": "1",
+            "criteria-MIN_NUM_FORMS": "0", "criteria-MAX_NUM_FORMS": "1000",
+            "criteria-0-id": criterion.pk, "criteria-0-rule": rule.pk, "criteria-0-group": "1",
+            "criteria-0-subject": "shoe_size", "criteria-0-op": "eq",
+            "criteria-0-value_text": "9"}
+    response = client.post(url, form)
+    assert response.status_code == 200
+    assert "Select a valid choice. shoe_size is not one of the available choices." in (
+        response.text)
+    criterion.refresh_from_db()
+    assert criterion.subject == "trauma"
+    form.update({"criteria-0-subject": "trauma", "criteria-0-op": "lte",
+                 "criteria-0-value_text": "major"})
+    response = client.post(url, form)
+    assert "does not fit trauma (choice)" in response.text
