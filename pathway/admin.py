@@ -184,6 +184,19 @@ class CriterionInline(DraftInlineMixin, admin.TabularInline):
         js = ["js/admin-criteria.js"]
         css = {"all": ["css/admin-extra.css"]}
 
+    def get_fields(self, request, obj=None):
+        # A published version's criteria are shown, not edited: the value as written.
+        return self.fields if editable(obj) else ["group", "subject", "op", "value_shown"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if editable(obj) else ["group", "subject", "op", "value_shown"]
+
+    @admin.display(description="Value")
+    def value_shown(self, obj: pm.Criterion) -> str:
+        if obj.op in conditions.VALUELESS_OPS:
+            return "(none needed)"
+        return conditions.format_value(obj.as_criterion().value)
+
 
 class RuleCriterionInline(CriterionInline):
     fk_name = "rule"

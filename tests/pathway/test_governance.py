@@ -1,5 +1,6 @@
 """Content governance: versions, the publish gate, the linter, compare, audit, roles, preview."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -258,8 +259,18 @@ def test_the_compare_page_shows_a_changed_rule(client, people, published):
     page = client.get(admin("compare", draft.pk), {"with": published.pk})
     assert page.status_code == 200
     assert "severe_foot_drop_not_peroneal" in page.text
-    assert "mrc_great_toe_extension &lt;= 2" in page.text
-    assert "mrc_great_toe_extension &lt;= 3" in page.text
+    # Word by word: only the changed number is marked, not the whole condition.
+    assert "mrc_great_toe_extension &lt;= <del>3</del> <ins>2</ins> or" in page.text
+    assert "mrc_great_toe_extension &lt;=" in page.text
+
+
+def test_a_published_criterion_shows_its_value_not_none(client, people, published):
+    rule = published.rules.get(code="severe_foot_drop_not_peroneal")
+    as_(client, people["editor"])
+    page = client.get(reverse("admin:pathway_rule_change", args=[rule.pk])).text
+    assert "[peroneal]" in page or ">peroneal<" in page
+    cells = re.findall(r'<td class="field-value_shown">\s*<p>(.*?)</p>', page, flags=re.S)
+    assert cells and "None" not in cells and "3" in cells
 
 
 def test_the_audit_records_who_edited_what(client, people, published):
