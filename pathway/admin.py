@@ -17,6 +17,18 @@ from pathway import models as pm
 from pathway.engine import conditions
 from pathway.publishing import PublishRefused, approve_case, publish, replacements, retire
 
+admin.site.site_header = "Leg pain pathway: content"
+admin.site.site_title = "Leg pain pathway content"
+admin.site.index_title = "Clinical content"
+
+
+class InlineOnlyAdmin:
+    """Edited inside its parent's page (a rule's criteria, a question's options, a version's
+    steps, tiers and levels): reachable by link, not listed on the home page."""
+
+    def get_model_perms(self, request):
+        return {}
+
 
 def editable(obj) -> bool:
     """Content of a published or retired version is read-only; a draft's is editable."""
@@ -508,7 +520,7 @@ class HandoutItemAdmin(VersionedAdmin):
 
 
 @admin.register(pm.Criterion)
-class CriterionAdmin(VersionedAdmin):
+class CriterionAdmin(InlineOnlyAdmin, VersionedAdmin):
     form = CriterionForm
     list_display = ["__str__", "group", "rule", "enables", "shows"]
     list_filter = ["op", "rule__pathway"]
@@ -519,14 +531,14 @@ class CriterionAdmin(VersionedAdmin):
 
 
 @admin.register(pm.Step)
-class StepAdmin(VersionedAdmin):
+class StepAdmin(InlineOnlyAdmin, VersionedAdmin):
     list_display = ["title", "code", "order", "pathway"]
     list_filter = ["pathway"]
     search_fields = ["code", "title"]
 
 
 @admin.register(pm.Option)
-class OptionAdmin(VersionedAdmin):
+class OptionAdmin(InlineOnlyAdmin, VersionedAdmin):
     list_display = ["code", "label", "question", "order"]
     list_filter = ["question__pathway", "question__type"]
     search_fields = ["code", "label", "question__code"]
@@ -534,14 +546,14 @@ class OptionAdmin(VersionedAdmin):
 
 
 @admin.register(pm.Tier)
-class TierAdmin(VersionedAdmin):
+class TierAdmin(InlineOnlyAdmin, VersionedAdmin):
     list_display = ["rank", "code", "title", "timeframe", "review_interval_days", "pathway"]
     list_filter = ["pathway"]
     search_fields = ["code", "title", "clinician_summary", "patient_summary"]
 
 
 @admin.register(pm.Level)
-class LevelAdmin(VersionedAdmin):
+class LevelAdmin(InlineOnlyAdmin, VersionedAdmin):
     list_display = ["code", "title", "kb_entry", "pathway"]
     list_filter = ["pathway"]
     search_fields = ["code", "title"]

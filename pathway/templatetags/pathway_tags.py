@@ -85,3 +85,11 @@ def word_diff(before: Any, after: Any) -> str:
         if j2 > j1:
             pieces.append(f"<ins>{escape(' '.join(b[j1:j2]))}</ins>")
     return mark_safe(" ".join(pieces))  # noqa: S308 - built only from escaped pieces
+
+
+@register.simple_tag
+def editor_dashboard():
+    """The editors' home page: drafts and their checks, versions in use, overdue reviews."""
+    from pathway.dashboard import dashboard
+
+    return dashboard()

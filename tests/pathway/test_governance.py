@@ -636,3 +636,27 @@ def test_a_criterion_naming_a_finding_outside_the_version_is_refused(client, peo
                  "criteria-0-value_text": "major"})
     response = client.post(url, form)
     assert "does not fit trauma (choice)" in response.text
+
+
+# --- the editors' home page --------------------------------------------------------------------
+
+
+def test_the_home_page_shows_drafts_their_failures_and_overdue_reviews(client, people,
+                                                                       published):
+    import datetime as dt
+
+    from kb.models import Entry
+
+    draft = versions.new_draft(published)
+    rule = draft.rules.get(code="ces_red_flag_new")
+    rule.target = "conservative"
+    rule.save()
+    Entry.objects.filter(slug="straight-leg-raise").update(review_by=dt.date(2020, 1, 1))
+    as_(client, people["editor"])
+    page = client.get(reverse("admin:index")).text
+    assert "Leg pain pathway: content" in page and "Django administration" not in page
+    assert f"lumbar-radicular version {draft.version}" in page
+    assert "V01" in page  # the failing case is named
+    assert f"version {published.version}</a>, published" in page
+    assert "Straight leg raise" in page and "1 Jan 2020" in page
+    assert 'href="/admin/pathway/criterion/"' not in page  # edited inside rules, not listed
