@@ -17,6 +17,7 @@ class DraftState:
     errors: int
     failing: list[str]
     live: pm.Pathway | None
+    to_approve: list[str] = field(default_factory=list)  # live cases deleted, weakened, failing
 
     @property
     def ready(self) -> bool:
@@ -43,9 +44,14 @@ def dashboard(*, limit: int = 12) -> Dashboard:
             "slug", "-version"):
         findings = checks.run_checks(draft)
         outcomes = checks.run_cases(draft)
-        board.drafts.append(DraftState(
-            draft, sum(1 for f in findings if f.severity == checks.ERROR),
-            [o.case.code for o in outcomes if not o.passed], live_by_slug.get(draft.slug)))
+        live = live_by_slug.get(draft.slug)
+        state = DraftState(draft, sum(1 for f in findings if f.severity == checks.ERROR),
+                           [o.case.code for o in outcomes if not o.passed], live)
+        if live is not None:
+            review = checks.review_live_cases(draft, live,
+                                              checks.run_cases(draft, cases_of=live))
+            state.to_approve = [item.code for item in review if item.approval is None]
+        board.drafts.append(state)
     board.overdue_versions = [p for p in board.live if p.review_by < today]
     overdue = Entry.objects.filter(review_by__lt=today).order_by("review_by", "title")
     board.overdue_count = overdue.count()

@@ -166,7 +166,8 @@
     preview.setAttribute("aria-live", "polite");
     preview.appendChild(document.createTextNode("Condition as you build it: "));
     preview.appendChild(document.createElement("code"));
-    group.insertBefore(preview, group.querySelector("fieldset") || group.firstChild);
+    var table = group.querySelector("fieldset") || group.firstChild;
+    table.parentNode.insertBefore(preview, table);
   }
 
   function start() {

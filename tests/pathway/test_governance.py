@@ -660,3 +660,14 @@ def test_the_home_page_shows_drafts_their_failures_and_overdue_reviews(client, p
     assert f"version {published.version}</a>, published" in page
     assert "Straight leg raise" in page and "1 Jan 2020" in page
     assert 'href="/admin/pathway/criterion/"' not in page  # edited inside rules, not listed
+    assert "a publisher to approve: V01" in page
+
+
+@pytest.mark.parametrize("tool", ["checks", "cases", "compare", "publish", "retire"])
+def test_the_tool_pages_have_working_breadcrumbs(client, people, published, tool):
+    as_(client, people["publisher"])
+    page = client.get(admin(tool, published.pk)).text
+    trail = re.search(r'<ol class="breadcrumbs">(.*?)</ol>', page, flags=re.S).group(1)
+    for name in ("admin:index", "admin:pathway_pathway_changelist"):
+        assert f'href="{reverse(name)}"' in trail
+    assert f'href="{reverse("admin:pathway_pathway_change", args=[published.pk])}"' in trail
