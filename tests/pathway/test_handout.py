@@ -285,3 +285,17 @@ def test_the_pdf_url_fetcher_reads_a_static_file():
     escape = f"file://{path.rsplit('/static/', 1)[0]}/static/../pyproject.toml"
     with pytest.raises(ValueError):
         StaticFilesOnly()(escape)
+
+
+def test_unpublishing_a_kb_treatment_never_changes_a_patients_handout(client, completed):
+    """Before: an editor unticked 'published' on the microdiscectomy treatment and the option
+    grid of an existing patient's handout lost surgery."""
+    from kb.models import Treatment
+
+    assessment = completed(case("V18")["answers"])
+    before = client.get(url(assessment, **{"for": "patient"})).text
+    Treatment.objects.filter(slug__in=["microdiscectomy", "epidural-steroid-injection"]).update(
+        published=False)
+    after = client.get(url(assessment, **{"for": "patient"})).text
+    assert "Operation to take out the disc bulge" in after
+    assert before.split("<main", 1)[1] == after.split("<main", 1)[1]
