@@ -504,3 +504,17 @@ def test_a_telephone_review_with_no_examination_lists_it_and_never_injects(seede
     result = evaluate(seeded_snapshot, {**answers, "weakness_reported": "yes"})
     assert result.tier == "urgent"
     assert "reported_weakness_not_examined" in [f.code for f in result.tier_rules_fired]
+
+
+@PROPERTY
+@given(ANSWERS)
+def test_a_mimic_is_never_named_beside_severe_weakness_it_cannot_cause(answers):
+    """The level's explanation must not contradict the tier: a patient with a muscle at grade
+    3 or less is never told the cause is their hip (painful abductor weakness aside), nor a
+    peroneal palsy when the weak muscle is one the peroneal nerve does not supply."""
+    result = evaluate(SNAPSHOT, answers, what_would_change=False)
+    severe = invariants.severe_muscles(result.answers)
+    if result.level == "hip":
+        assert severe <= {"mrc_hip_abduction"}
+    if result.level == "peroneal":
+        assert severe <= invariants.MIMIC_EXPLAINS["peroneal"]
