@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed-$(DEPS_HASH)
 # (an explicit DEBUG in the environment wins).
 LOCAL := DEBUG=$${DEBUG:-1}
 
-.PHONY: help run test setup lint pytest bench load serve clean system-packages
+.PHONY: help run test setup lint pytest bench load serve clean system-packages mutation
 
 help:
 	@echo "make run    set up (venv, dependencies, database, seeded content) and serve on http://127.0.0.1:8000"
@@ -67,6 +67,10 @@ pytest: $(STAMP) system-packages
 	$(BIN)/pytest
 
 test: setup lint pytest
+
+# Mutation testing of the engine: each small fault, the engine tests against it (printed).
+mutation: $(STAMP)
+	$(LOCAL) $(BIN)/python -m tests.mutation
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

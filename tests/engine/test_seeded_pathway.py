@@ -6,6 +6,8 @@ invariants are checked by generating answer sets over the whole answer space: ev
 unanswered or given any valid answer, "not assessed" and "not tested" included.
 """
 
+import os
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -76,9 +78,12 @@ def answer_strategy(snapshot):
 SNAPSHOT = seeded_pathway()
 ANSWERS = answer_strategy(SNAPSHOT)
 # Thousands of examples per invariant; each example evaluates the pathway up to ~30 times.
-INVARIANT = settings(max_examples=1500, deadline=None,
+# HYPOTHESIS_EXAMPLES lowers the count for `make mutation`, which runs these for every mutant.
+EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "1500"))
+INVARIANT = settings(max_examples=EXAMPLES, deadline=None,
                      suppress_health_check=[HealthCheck.too_slow])
-PROPERTY = settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=max(1, EXAMPLES // 2), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
 
 
 def check(invariant, answers):
