@@ -58,6 +58,9 @@ class Mutant:
 
 def _sites(tree: ast.AST) -> Iterator[tuple[ast.AST, str, object]]:
     """Every place a mutation can go: (node, what, replacement)."""
+    # `slots=True` changes memory layout, not behaviour: never a mutation site.
+    layout = {id(kw.value) for node in ast.walk(tree) if isinstance(node, ast.Call)
+              for kw in node.keywords if kw.arg == "slots"}
     docstrings = {id(node.body[0].value) for node in ast.walk(tree)
                   if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef
                                 | ast.AsyncFunctionDef)
@@ -73,7 +76,7 @@ def _sites(tree: ast.AST) -> Iterator[tuple[ast.AST, str, object]]:
                 yield node, f"{type(node.op).__name__} -> {new.__name__}", new
         elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             yield node, "drop not", None
-        elif isinstance(node, ast.Constant) and id(node) not in docstrings:
+        elif isinstance(node, ast.Constant) and id(node) not in docstrings | layout:
             value = node.value
             if isinstance(value, bool):
                 yield node, f"{value} -> {not value}", not value

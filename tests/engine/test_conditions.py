@@ -100,3 +100,26 @@ def test_groups_are_anded_and_criteria_in_a_group_ored():
     assert c.true_criteria(condition, {"b": 1, "z": 1}) is not None
     assert c.true_criteria(condition, {"a": 1, "b": 1}) is None
     assert c.true_criteria((), {}) == []
+
+
+@pytest.mark.parametrize("text", ["level in [L4, L5", "level in L4, L5]"])
+def test_a_half_bracketed_list_is_refused_with_what_to_write(text):
+    with pytest.raises(c.ConditionSyntaxError, match="needs a list in square brackets"):
+        c.parse_criterion(text)
+
+
+def test_or_outside_parentheses_is_refused_with_what_to_write():
+    with pytest.raises(c.ConditionSyntaxError, match="put criteria joined by 'or' in paren"):
+        c.parse_condition("(a = 1 or b = 2) or c = 3")
+
+
+def test_criteria_and_subject_specs_are_immutable_so_snapshots_can_be_shared():
+    from dataclasses import FrozenInstanceError
+
+    criterion = c.Criterion("age", "gte", 50)
+    with pytest.raises(FrozenInstanceError):
+        criterion.value = 60  # type: ignore[misc]
+    spec = c.SubjectSpec(kind="number", minimum=16, maximum=110)
+    with pytest.raises(FrozenInstanceError):
+        spec.maximum = 120  # type: ignore[misc]
+    assert hash(criterion) == hash(c.Criterion("age", "gte", 50))
