@@ -1,6 +1,8 @@
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from kb.models import Entry, Source
 from pathway import models as pm
@@ -45,7 +47,17 @@ def superuser(db):
     return get_user_model().objects.create_superuser("lead", "lead@example.org", "pw-lead-123")
 
 
+def verified_login(client, user) -> None:
+    """Sign a staff member in as the admin demands: a password (skipped here) and a second
+    factor, here a static-token device whose verification is recorded in the session."""
+    client.force_login(user)
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="test")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
 @pytest.fixture
 def admin_client(client, superuser):
-    client.force_login(superuser)
+    verified_login(client, superuser)
     return client

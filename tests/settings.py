@@ -6,3 +6,6 @@ import os
 os.environ.setdefault("DEBUG", "1")
 
 from pathway.settings import *  # noqa: F403
+
+# Tests post far faster than any clinician; the rate-limit tests switch the limits back on.
+RATELIMIT_ENABLE = False
