@@ -232,7 +232,8 @@ ASSESSMENT_PURGE_PAUSE = float(os.environ.get("ASSESSMENT_PURGE_PAUSE") or 0.05)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_ids": {"()": "pathway.log_masking.MaskAssessmentIds"}},
+    "filters": {"mask_ids": {"()": "pathway.log_masking.MaskAssessmentIds"},
+                "without_traceback": {"()": "pathway.log_masking.WithoutTraceback"}},
     "formatters": {
         "django.server": {"()": "django.utils.log.ServerFormatter",
                           "format": "[{server_time}] {message}", "style": "{"},
@@ -244,6 +245,7 @@ LOGGING = {
     },
     "loggers": {
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "django.security.RequestDataTooBig": {"filters": ["without_traceback"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
@@ -258,11 +260,15 @@ PROXY_COUNT = env_int("PROXY_COUNT", 0)
 
 # django-ratelimit (pathway.ratelimits): "N/m", "N/h" or "N/d" per client address, and answers
 # per assessment as well. A clinic behind one NAT address shares the per-address limits.
+# The largest form is a step of answers, a few kilobytes; admin pages post more. A bigger body is
+# refused (400) before it is read into memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
+
 RATE_LIMITS = {
     "start": os.environ.get("RATE_LIMIT_START", "60/h"),
     "answers": os.environ.get("RATE_LIMIT_ANSWERS", "600/m"),
     "answers_per_assessment": os.environ.get("RATE_LIMIT_ANSWERS_PER_ASSESSMENT", "120/m"),
-    "pdf": os.environ.get("RATE_LIMIT_PDF", "20/m"),
+    "pdf": os.environ.get("RATE_LIMIT_PDF", "10/m"),
     "login": os.environ.get("RATE_LIMIT_LOGIN", "20/m"),
 }
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
