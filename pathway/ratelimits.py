@@ -12,12 +12,15 @@ server as the answers are; no cache server is needed.
 from __future__ import annotations
 
 import ipaddress
+import time
+from functools import wraps
 
 from django.conf import settings
 from django.core.cache.backends.db import DatabaseCache
 from django.db import connections, router, transaction
 from django.http import HttpResponse
-from django_ratelimit.decorators import ratelimit
+from django_ratelimit.core import is_ratelimited
+from django_ratelimit.exceptions import Ratelimited
 
 
 def client_ip(request) -> str:
@@ -41,13 +44,42 @@ def assessment_key(group: str, request) -> str:
     return str(request.resolver_match.kwargs.get("pk", ""))
 
 
+# A client already refused is refused again without counting for a few seconds, in each
+# process: counting is a database write, and a client looping on a refusal would otherwise cost
+# one per request. Bounded: the memory is dropped whole when it fills.
+REMEMBER_REFUSED_SECONDS = 5.0
+REMEMBER_AT_MOST = 10_000
+_refused: dict[tuple[str, str], float] = {}
+
+
 def limit(group: str, *, per: str = "ip", method: str = "POST"):
     """Refuse (429, see `refused`) once a client address, or one assessment, is over the rate
     `RATE_LIMITS[group]` (or `RATE_LIMITS[group + "_per_assessment"]`)."""
     name = group if per == "ip" else f"{group}_per_{per}"
-    return ratelimit(group=name, key=assessment_key if per == "assessment" else "ip",
-                     rate=lambda _group, request: settings.RATE_LIMITS.get(name),
-                     method=method, block=True)
+    key = assessment_key if per == "assessment" else "ip"
+
+    def rate(_group, request):
+        return settings.RATE_LIMITS.get(name)
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method == method and settings.RATELIMIT_ENABLE:
+                who = (name, assessment_key(name, request) if per == "assessment"
+                       else client_ip(request))
+                now = time.monotonic()
+                if _refused.get(who, 0) > now:
+                    raise Ratelimited
+                if is_ratelimited(request, group=name, key=key, rate=rate, method=method,
+                                  increment=True):
+                    if len(_refused) >= REMEMBER_AT_MOST:
+                        _refused.clear()
+                    _refused[who] = now + REMEMBER_REFUSED_SECONDS
+                    raise Ratelimited
+            return view(request, *args, **kwargs)
+        return wrapped
+
+    return decorator
 
 
 def refused(request, exception) -> HttpResponse:

@@ -61,3 +61,11 @@ def verified_login(client, user) -> None:
 def admin_client(client, superuser):
     verified_login(client, superuser)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _forget_refused_clients():
+    """Each process remembers refused clients for a few seconds; tests start afresh."""
+    from pathway import ratelimits
+
+    ratelimits._refused.clear()

@@ -127,3 +127,17 @@ def test_counts_from_concurrent_workers_are_never_lost():
     assert errors == []
     assert cache.get("counter") == 100
     cache.clear()
+
+
+def test_a_client_looping_on_a_refusal_costs_no_more_writes(seeded):
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(REMOTE_ADDR="203.0.113.30")
+    with limits(start="1/h"):
+        client.post(reverse("assessment_start"))
+        assert client.post(reverse("assessment_start")).status_code == 429
+        with CaptureQueriesContext(connection) as queries:
+            statuses = [client.post(reverse("assessment_start")).status_code
+                        for _ in range(10)]
+    assert statuses == [429] * 10
+    assert [q["sql"] for q in queries.captured_queries] == []
