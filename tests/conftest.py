@@ -69,3 +69,15 @@ def _forget_refused_clients():
     from pathway import ratelimits
 
     ratelimits._refused.clear()
+
+
+@pytest.fixture
+def one_rate_window(monkeypatch):
+    """django-ratelimit counts in fixed slots of the clock; a test that straddled two would see
+    its count start again. The clock stands still for the test."""
+    import types
+
+    import django_ratelimit.core
+
+    now = django_ratelimit.core.time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", types.SimpleNamespace(time=lambda: now))

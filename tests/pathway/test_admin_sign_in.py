@@ -108,7 +108,7 @@ def test_a_few_failures_then_the_right_password_signs_in(client, staff):
     assert signed_in(client)
 
 
-def test_sign_in_attempts_are_rate_limited_per_address(staff):
+def test_sign_in_attempts_are_rate_limited_per_address(staff, one_rate_window):
     client = Client(REMOTE_ADDR="203.0.113.80")
     rates = {"start": "9/h", "answers": "9/m", "answers_per_assessment": "9/m", "pdf": "9/m",
              "login": "2/m"}

@@ -13,6 +13,7 @@ from pathway import services
 from tests.engine.conftest import regression_cases
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+pytestmark = pytest.mark.usefixtures("one_rate_window")
 
 
 def limits(**rates):
