@@ -78,7 +78,7 @@ serve: $(STAMP)
 	DEBUG=0 $(BIN)/python manage.py check --deploy --fail-level WARNING
 	DEBUG=0 $(BIN)/python manage.py collectstatic --no-input -v0
 	DEBUG=0 $(BIN)/python manage.py migrate --no-input
-	DEBUG=0 $(BIN)/python manage.py load_seeds
+	DEBUG=0 $(BIN)/python manage.py load_seeds --if-empty
 	DEBUG=0 $(BIN)/gunicorn pathway.wsgi --config gunicorn.conf.py
 
 load: $(STAMP) system-packages

@@ -16,9 +16,34 @@ from kb.models import (
     Treatment,
 )
 
+FROZEN = ["published", "retired"]
+
+
+def used_by_published_content(obj: Source | Entry) -> bool:
+    """Cited by, or linked from, a published or retired pathway version: deleting it would
+    change what clinicians were shown (the database refuses it too)."""
+    if isinstance(obj, Source):
+        return (obj.rules.filter(pathway__status__in=FROZEN).exists()
+                or obj.handout_items.filter(pathway__status__in=FROZEN).exists())
+    return (obj.questions.filter(pathway__status__in=FROZEN).exists()
+            or obj.levels.filter(pathway__status__in=FROZEN).exists()
+            or obj.handout_items.filter(pathway__status__in=FROZEN).exists())
+
+
+class KeepPublishedContentMixin:
+    """No delete for a source or entry that published content relies on, one by one or in a
+    bulk action (Django refuses a bulk delete that includes one), instead of letting the
+    database refuse it with an error page."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and used_by_published_content(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(KeepPublishedContentMixin, SimpleHistoryAdmin):
     list_display = ["key", "short_citation", "publisher", "year", "certainty"]
     list_filter = ["certainty", "year"]
     search_fields = ["key", "citation", "publisher"]
@@ -28,7 +53,7 @@ class SourceAdmin(SimpleHistoryAdmin):
         return obj.citation if len(obj.citation) <= 90 else obj.citation[:87] + "..."
 
 
-class EntryAdmin(SimpleHistoryAdmin):
+class EntryAdmin(KeepPublishedContentMixin, SimpleHistoryAdmin):
     """Shared admin for every kb kind: searchable, filterable, with a rendered preview."""
 
     list_display = ["title", "slug", "published", "review_by", "overdue"]
@@ -126,8 +151,5 @@ class TreatmentAdmin(EntryAdmin):
         (None, {"fields": ["title", "slug", "summary", "tier", "published", "review_by"]}),
         ("For clinicians", {"fields": ["involves", "benefit", "risks", "time_to_effect", "body",
                                        "preview"]}),
-        ("For the patient handout (plain language, reading grade 8 or lower)",
-         {"fields": ["patient_name", "patient_involves", "patient_benefit", "patient_risks",
-                     "patient_recovery"]}),
         ("Sources", {"fields": ["sources"]}),
     ]

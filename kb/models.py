@@ -46,6 +46,11 @@ class Source(models.Model):
     certainty_note = models.TextField(
         blank=True, help_text="What is uncertain or disputed about this source, if anything."
     )
+    seed_digest = models.CharField(
+        max_length=64, blank=True, editable=False,
+        help_text="Digest of the seed text this row was last loaded from: an edit in the admin "
+                  "leaves it behind, and the seed loader then keeps the edit.",
+    )
 
     class Meta:
         ordering = ["key"]
@@ -99,6 +104,11 @@ class Entry(models.Model):
         default=True, help_text="Unpublished entries are hidden from the public pages."
     )
     updated_at = models.DateTimeField(auto_now=True)
+    seed_digest = models.CharField(
+        max_length=64, blank=True, editable=False,
+        help_text="Digest of the seed text this entry was last loaded from: an edit in the "
+                  "admin leaves it behind, and the seed loader then keeps the edit.",
+    )
 
     objects = EntryQuerySet.as_manager()
     history = HistoricalRecords(inherit=True)
@@ -250,24 +260,5 @@ class Treatment(Entry):
     benefit = models.TextField(help_text="For clinicians: expected benefit, with figures.")
     risks = models.TextField(help_text="For clinicians: risks and harms.")
     time_to_effect = models.CharField(max_length=200)
-    class HandoutRole(models.TextChoices):
-        NONE = "", "Not printed on the handout"
-        OPTION = "option", "A column of the option grid"
-        SELF_CARE = "self_care", "The self-care section"
-        MEDICINES = "medicines", "The medicines section"
-
-    handout_role = models.CharField(
-        max_length=10, choices=HandoutRole, blank=True, default="",
-        help_text="Where the patient handout prints this treatment.",
-    )
-    patient_name = models.CharField(
-        max_length=100, help_text="Plain-language name for the handout's option grid."
-    )
-    patient_involves = models.TextField(help_text="Handout: what it involves, plain language.")
-    patient_benefit = models.TextField(
-        help_text="Handout: how likely it helps and for how long ('x out of 100 people')."
-    )
-    patient_risks = models.TextField(help_text="Handout: risks, plain language.")
-    patient_recovery = models.TextField(help_text="Handout: time to recover or to feel a change.")
 
     text_fields = ("involves", "benefit", "risks", "time_to_effect", "body")

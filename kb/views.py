@@ -41,6 +41,8 @@ def entry(request, slug):
         "further": [s for key, s in sorted(listed.items()) if key not in numbers],
         "questions": base.questions.filter(pathway__status="published").select_related("step"),
         "levels": base.levels.filter(pathway__status="published"),
+        # What patients are told about this entry, in the live version of each pathway.
+        "handout_items": base.handout_items.filter(pathway__status="published"),
     }
     if item.kind == Entry.Kind.ROOT:
         context["contributions"] = (

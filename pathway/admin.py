@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,7 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from pathway import checks, versions
 from pathway import models as pm
 from pathway.engine import conditions
-from pathway.publishing import PublishRefused, publish, retire
+from pathway.publishing import PublishRefused, approve_case, publish, replacements, retire
 
 
 def editable(obj) -> bool:
@@ -40,7 +40,7 @@ class VersionedAdmin(SimpleHistoryAdmin):
         related = db_field.related_model
         if related is pm.Pathway:
             kwargs["queryset"] = pm.Pathway.objects.filter(status=pm.Pathway.Status.DRAFT)
-        elif related in {pm.Step, pm.Rule, pm.Question}:
+        elif related in {pm.Step, pm.Rule, pm.Question, pm.HandoutItem}:
             kwargs["queryset"] = related.objects.filter(
                 pathway__status=pm.Pathway.Status.DRAFT).select_related("pathway")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -59,22 +59,66 @@ class DraftInlineMixin:
         return super().has_delete_permission(request, obj) and editable(obj)
 
 
-class CriterionForm(forms.ModelForm):
-    """Edit a criterion's value as text: `3`, `peroneal`, or `peroneal, hip` for in / not in."""
+def subject_choices(pathway: pm.Pathway | None, *, allow_level: bool) -> list:
+    """The version's own questions, grouped by step (with the level for rules): an editor picks
+    a finding instead of typing its code."""
+    if pathway is None:  # a new rule whose version is not chosen yet: every draft's questions
+        questions = pm.Question.objects.filter(pathway__status=pm.Pathway.Status.DRAFT)
+    else:
+        questions = pathway.questions.all()
+    groups: dict[str, dict[str, str]] = {}
+    for question in questions.select_related("step").order_by("step__order", "order"):
+        groups.setdefault(question.step.title, {})[question.code] = (
+            f"{question.prompt} ({question.code})")
+    choices: list = [("", "Choose a finding")]
+    if allow_level:
+        choices.append(("Derived", [("level", "The most likely level (level)")]))
+    choices += [(step, sorted(items.items(), key=lambda item: item[1]))
+                for step, items in groups.items()]
+    return choices
 
+
+OP_WORDS = {"eq": "= (is)", "ne": "!= (is not)", "in": "in (is one of)",
+            "not_in": "not in (is none of)", "lt": "< (below)", "lte": "<= (at most)",
+            "gt": "> (above)", "gte": ">= (at least)", "contains": "contains (includes)",
+            "not_contains": "not contains (does not include)", "answered": "is answered",
+            "unanswered": "is unanswered"}
+
+
+class CriterionForm(forms.ModelForm):
+    """A criterion chosen, not typed: the finding from the version's questions, an operator
+    that fits it, and its options or a number in its range (the browser narrows the choices as
+    they are made; the server checks them all). The value is kept as text: `3`, `peroneal`, or
+    `peroneal, hip` for in / not in."""
+
+    subject = forms.ChoiceField(label="Finding", choices=[])
+    op = forms.ChoiceField(label="Operator", choices=list(OP_WORDS.items()))
     value_text = forms.CharField(
         label="Value",
         required=False,
-        help_text="A number, a code, or for 'in' / 'not in' a comma-separated list of codes. "
-        "Empty for 'is answered' / 'is unanswered'.",
+        help_text="An option, a number, or for 'in' / 'not in' several options separated by "
+        "commas. Empty for 'is answered' / 'is unanswered'.",
     )
 
     class Meta:
         model = pm.Criterion
         fields = ["group", "subject", "op", "value_text"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, pathway: pm.Pathway | None = None, allow_level: bool = True,
+                 **kwargs):
         super().__init__(*args, **kwargs)
+        choices = subject_choices(pathway, allow_level=allow_level)
+        current = self.instance.subject if self.instance.pk else None
+        known = {code for _, group in choices[1:] for code, _ in (
+            group if isinstance(group, list) else [])}
+        if current and current not in known:  # keep an existing reference visible to fix
+            choices.append(("Not in this version", [(current, f"{current} (unknown)")]))
+        self.fields["subject"].choices = choices
+        url = reverse("admin:pathway_pathway_vocabulary", args=[pathway.pk]) if pathway else ""
+        self.fields["subject"].widget.attrs.update({"data-criterion": "subject",
+                                                    "data-vocabulary": url})
+        self.fields["op"].widget.attrs["data-criterion"] = "op"
+        self.fields["value_text"].widget.attrs["data-criterion"] = "value"
         if self.instance.pk:
             value = self.instance.value
             self.fields["value_text"].initial = (
@@ -109,10 +153,22 @@ class CriterionForm(forms.ModelForm):
 
 
 class CriterionInlineFormSet(forms.BaseInlineFormSet):
+    def get_form_kwargs(self, index):
+        owner = self.instance
+        pathway = owner.pathway if getattr(owner, "pathway_id", None) else None
+        return {**super().get_form_kwargs(index), "pathway": pathway,
+                "allow_level": self.fk.name != "enables"}
+
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
         # Let the criterion see its (possibly unsaved) owner, so validation can look up the
         # pathway's questions on the add page too.
+        setattr(form.instance, self.fk.name, self.instance)
+        return form
+
+    @property
+    def empty_form(self):
+        form = super().empty_form
         setattr(form.instance, self.fk.name, self.instance)
         return form
 
@@ -124,11 +180,22 @@ class CriterionInline(DraftInlineMixin, admin.TabularInline):
     extra = 1
     fields = ["group", "subject", "op", "value_text"]
 
+    class Media:
+        js = ["js/admin-criteria.js"]
+        css = {"all": ["css/admin-extra.css"]}
+
 
 class RuleCriterionInline(CriterionInline):
     fk_name = "rule"
     verbose_name = "criterion"
     verbose_name_plural = "Condition (same group number = OR; different groups = AND)"
+
+
+class ShownWhenInline(CriterionInline):
+    fk_name = "shows"
+    extra = 0
+    verbose_name = "criterion"
+    verbose_name_plural = "Print only when (same group number = OR; different groups = AND)"
 
 
 class EnableWhenInline(CriterionInline):
@@ -191,6 +258,8 @@ class PathwayAdmin(VersionedAdmin):
             path("<int:pk>/publish/", view(self.publish_view), name="pathway_pathway_publish"),
             path("<int:pk>/retire/", view(self.retire_view), name="pathway_pathway_retire"),
             path("<int:pk>/preview/", view(self.preview_view), name="pathway_pathway_preview"),
+            path("<int:pk>/vocabulary.json", view(self.vocabulary_view),
+                 name="pathway_pathway_vocabulary"),
             *super().get_urls(),
         ]
 
@@ -245,6 +314,27 @@ class PathwayAdmin(VersionedAdmin):
         return self.page(request, "admin/pathway/pathway/compare.html", obj,
                          f"Compare: {obj}", other=other, others=others, sections=sections)
 
+    def vocabulary_view(self, request, pk):
+        """The version's findings for the criterion editor: each question's kind, options and
+        range, the levels, and the operators that fit each kind."""
+        obj = self.version_or_403(request, pk)
+        questions = {
+            q.code: {"prompt": q.prompt, "kind": q.type,
+                     "options": [[o.code, o.label] for o in q.options.all()],
+                     "min": 0 if q.type == "mrc" else q.min_value,
+                     "max": 5 if q.type == "mrc" else q.max_value}
+            for q in obj.questions.prefetch_related("options")}
+        questions["level"] = {"prompt": "The most likely level", "kind": "level",
+                              "options": [[lv.code, lv.title] for lv in obj.levels.all()],
+                              "min": None, "max": None}
+        return JsonResponse({
+            "questions": questions,
+            "ops": conditions.OPS,
+            "opsByKind": {kind: sorted(ops) for kind, ops in conditions.OPS_BY_KIND.items()},
+            "listOps": sorted(conditions.LIST_OPS),
+            "valuelessOps": sorted(conditions.VALUELESS_OPS),
+        })
+
     def new_draft_view(self, request, pk):
         return self._post(request, pk, self._new_draft)
 
@@ -257,35 +347,59 @@ class PathwayAdmin(VersionedAdmin):
         return redirect("admin:pathway_pathway_change", draft.pk)
 
     def publish_view(self, request, pk):
+        """What publishing would run and change, the approvals it needs, then Publish."""
         obj = self.version_or_403(request, pk)
         if not request.user.has_perm("pathway.publish_pathway"):
             raise PermissionDenied("Only a clinical publisher can publish.")
+        if request.method == "POST" and request.POST.get("action") == "approve":
+            try:
+                approve_case(obj, user=request.user, code=request.POST.get("case", ""),
+                             fingerprint=request.POST.get("fingerprint", ""),
+                             reason=request.POST.get("reason", ""))
+            except PublishRefused as exc:
+                messages.error(request, "Not approved: " + "; ".join(exc.problems) + ".")
+            else:
+                messages.success(request, f"Approved the change to case "
+                                          f"{request.POST.get('case')}.")
+            return redirect("admin:pathway_pathway_publish", obj.pk)
         if request.method == "POST":
             try:
                 publish(obj, user=request.user)
             except PublishRefused as exc:
                 messages.error(request, f"Version {obj.version} was not published.")
-                return self.page(request, "admin/pathway/pathway/publish.html", obj,
-                                 f"Publish: {obj}", report=exc.report, problems=exc.problems)
+                return self.publish_page(request, obj, exc.report)
             messages.success(request, f"Version {obj.version} is published; the previous "
                                       "version is retired.")
             return redirect("admin:pathway_pathway_change", obj.pk)
-        report = checks.gate(obj) if obj.is_draft else None
+        return self.publish_page(request, obj, checks.gate(obj) if obj.is_draft else None)
+
+    def publish_page(self, request, obj, report):
+        live = report.live if report else None
+        sections = [s for s in versions.compare(live, obj) if not s.empty] if live else []
         return self.page(request, "admin/pathway/pathway/publish.html", obj, f"Publish: {obj}",
-                         report=report, problems=report.problems() if report else [])
+                         report=report, problems=report.problems() if report else [],
+                         live=live, sections=sections)
 
     def retire_view(self, request, pk):
-        return self._post(request, pk, self._retire)
-
-    def _retire(self, request, obj):
-        try:
-            retire(obj, user=request.user)
-        except PublishRefused as exc:
-            messages.error(request, "; ".join(exc.problems))
-        else:
-            messages.success(request, f"Version {obj.version} is retired. No version of this "
-                                      "pathway is published now.")
-        return redirect("admin:pathway_pathway_change", obj.pk)
+        """Confirm, and choose the version to publish in its place: never nothing published."""
+        obj = self.version_or_403(request, pk)
+        if not request.user.has_perm("pathway.publish_pathway"):
+            raise PermissionDenied("Only a clinical publisher can retire a version.")
+        candidates = replacements(obj)
+        if request.method == "POST":
+            chosen = request.POST.get("replacement", "")
+            replacement = next((c for c in candidates if str(c.pk) == chosen), None)
+            try:
+                retire(obj, user=request.user, replacement=replacement)
+            except PublishRefused as exc:
+                messages.error(request, f"Version {obj.version} was not retired: "
+                                        + "; ".join(exc.problems) + ".")
+                return redirect("admin:pathway_pathway_retire", obj.pk)
+            messages.success(request, f"Version {obj.version} is retired; version "
+                                      f"{replacement.version} is published in its place.")
+            return redirect("admin:pathway_pathway_change", replacement.pk)
+        return self.page(request, "admin/pathway/pathway/retire.html", obj, f"Retire: {obj}",
+                         candidates=candidates)
 
     def preview_view(self, request, pk):
         return self._post(request, pk, self._preview)
@@ -305,16 +419,17 @@ class PathwayAdmin(VersionedAdmin):
 
 @admin.register(pm.Question)
 class QuestionAdmin(VersionedAdmin):
-    list_display = ["code", "prompt", "step", "type", "red_flag", "required", "enable_when_text",
-                    "pathway"]
-    list_filter = ["pathway", "step__code", "type", "red_flag", "required"]
+    list_display = ["code", "prompt", "step", "type", "red_flag", "key_exam", "required",
+                    "enable_when_text", "pathway"]
+    list_filter = ["pathway", "step__code", "type", "red_flag", "key_exam", "required"]
     search_fields = ["code", "prompt", "help"]
     list_select_related = ["step", "pathway"]
     autocomplete_fields = ["kb_entry"]
     readonly_fields = ["pathway", "enable_when_text"]
     inlines = [OptionInline, EnableWhenInline]
     fields = ["pathway", "step", "order", "code", "type", "prompt", "help", "required",
-              "red_flag", "min_value", "max_value", "unit", "kb_entry", "enable_when_text"]
+              "red_flag", "key_exam", "min_value", "max_value", "unit", "kb_entry",
+              "enable_when_text"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("enable_when")
@@ -350,15 +465,44 @@ class RuleAdmin(VersionedAdmin):
         return obj.condition_text() if obj.pk else "Add criteria below, then save."
 
 
+@admin.register(pm.HandoutItem)
+class HandoutItemAdmin(VersionedAdmin):
+    """What the patient handout prints for each picture: grid options, self-care, medicines."""
+
+    list_display = ["code", "title", "role", "condition_text", "pathway"]
+    list_filter = ["pathway", "role"]
+    search_fields = ["code", "title", "involves", "benefit", "risks", "recovery"]
+    list_select_related = ["pathway"]
+    filter_horizontal = ["sources"]
+    autocomplete_fields = ["kb_entry"]
+    readonly_fields = ["condition_text"]
+    inlines = [ShownWhenInline]
+    fieldsets = [
+        (None, {"fields": ["pathway", "code", "role", "order", "condition_text"]}),
+        ("For the patient (plain language, reading grade 8 or lower)",
+         {"fields": ["title", "involves", "benefit", "risks", "recovery"]}),
+        ("For the clinician", {"fields": ["kb_entry", "sources"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(
+            Prefetch("shown_when", queryset=pm.Criterion.objects.order_by("group", "id"))
+        )
+
+    @admin.display(description="Printed when")
+    def condition_text(self, obj: pm.HandoutItem) -> str:
+        return obj.condition_text() if obj.pk else "Add criteria below, then save."
+
+
 @admin.register(pm.Criterion)
 class CriterionAdmin(VersionedAdmin):
     form = CriterionForm
-    list_display = ["__str__", "group", "rule", "enables"]
+    list_display = ["__str__", "group", "rule", "enables", "shows"]
     list_filter = ["op", "rule__pathway"]
-    search_fields = ["subject", "rule__code", "enables__code"]
-    list_select_related = ["rule", "enables"]
-    fields = ["rule", "enables", "group", "subject", "op", "value_text"]
-    raw_id_fields = ["rule", "enables"]
+    search_fields = ["subject", "rule__code", "enables__code", "shows__code"]
+    list_select_related = ["rule", "enables", "shows"]
+    fields = ["rule", "enables", "shows", "group", "subject", "op", "value_text"]
+    raw_id_fields = ["rule", "enables", "shows"]
 
 
 @admin.register(pm.Step)

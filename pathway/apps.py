@@ -8,7 +8,11 @@ class PathwayConfig(AppConfig):
     verbose_name = "Pathway content"
 
     def ready(self) -> None:
-        from pathway import signals  # noqa: F401 - connects the receivers
+        from django.db.models.signals import post_migrate
+
+        from pathway import signals
+
+        post_migrate.connect(signals.lock_content, sender=self)
 
 
 class AdminConfig(admin_apps.AdminConfig):

@@ -136,6 +136,7 @@ class Explanation:
     top: Any
     runner_up: Any
     gaps: list[QuestionSpec]
+    exam_gaps: list[QuestionSpec]
     changes: list
 
 
@@ -144,7 +145,8 @@ def explain(snapshot: Snapshot, outcome: Result) -> Explanation:
     other = [f for f in outcome.tier_rules_fired if f.rule.target != outcome.tier]
     top = next((s for s in outcome.differential if s.code == outcome.level), None)
     gaps = [snapshot.question_by_code[code] for code in outcome.red_flags_incomplete]
+    exam_gaps = [snapshot.question_by_code[code] for code in outcome.exam_incomplete]
     changes = sorted(outcome.what_would_change,
                      key=lambda c: snapshot.tier_by_code[c.tier].rank)
-    return Explanation(tier_rules, other, top, outcome.runner_up, gaps, changes)
+    return Explanation(tier_rules, other, top, outcome.runner_up, gaps, exam_gaps, changes)
 

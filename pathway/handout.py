@@ -1,21 +1,22 @@
 """The printed summary: patient and clinician variants, as HTML for printing and as PDF.
 
 All wording comes from content: the tier, the fired rules' patient lines, the level's patient
-explanation, the treatments' patient fields, the pathway's safety-net lists.
+explanation, the version's handout items (options, self-care and medicines for the picture the
+answers show), the pathway's safety-net lists. All of it belongs to the assessment's pathway
+version, so a handout printed again later says what it said the first time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from kb.models import Source, Treatment
+from kb.models import Source
 from pathway.assessments import explain, page_context
 from pathway.diagram import diagram_for
 from pathway.engine import evaluate
@@ -26,17 +27,6 @@ PAPERS = {"a4": "A4", "letter": "letter"}
 STYLESHEETS = ("css/print.css",)
 
 
-@dataclass
-class Option:
-    """One column of the option grid."""
-
-    name: str
-    involves: str
-    benefit: str
-    risks: str
-    recovery: str
-
-
 def handout_context(ctx, variant: str, paper: str, *, today: dt.date | None = None) -> dict:
     """What both variants print, from an assessment's page context (`views.Context`)."""
     today = today or timezone.localdate()
@@ -44,10 +34,7 @@ def handout_context(ctx, variant: str, paper: str, *, today: dt.date | None = No
     # "What would change" is printed only on the clinician's version.
     result = evaluate(snapshot, ctx.answers, what_would_change=variant == "clinician")
     tier = snapshot.tier_by_code[result.tier]
-    treatments = list(Treatment.objects.filter(published=True).exclude(handout_role=""))
-    tier_rank = {t.code: t.rank for t in snapshot.tiers}
-    options = sorted((t for t in treatments if t.handout_role == Treatment.HandoutRole.OPTION),
-                     key=lambda t: -tier_rank.get(t.tier, 0))
+    items = [snapshot.handout_item_by_code[code] for code in result.handout_items]
     facts = asked(snapshot, ctx.answers)
     findings = [(state.step, [(q, facts.get(q.code)) for q in state.questions])
                 for state in ctx.states]
@@ -67,11 +54,9 @@ def handout_context(ctx, variant: str, paper: str, *, today: dt.date | None = No
         diagram=diagram_for(snapshot, ctx.answers),
         findings=findings,
         patient_lines=patient_lines,
-        self_care=[t for t in treatments if t.tier == "conservative" and t.handout_role in {
-            Treatment.HandoutRole.OPTION, Treatment.HandoutRole.SELF_CARE}],
-        medicines=[t for t in treatments if t.handout_role == Treatment.HandoutRole.MEDICINES],
-        options=[Option(t.patient_name, t.patient_involves, t.patient_benefit, t.patient_risks,
-                        t.patient_recovery) for t in options],
+        self_care=[i for i in items if i.role == "self_care"],
+        medicines=[i for i in items if i.role == "medicines"],
+        options=[i for i in items if i.role == "option"],
         safety_emergency=lines(pathway.safety_net_emergency),
         safety_urgent=lines(pathway.safety_net_urgent),
         sources={s.key: s for s in Source.objects.filter(key__in=keys)} if

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -217,6 +218,11 @@ class Question(VersionedContent):
         default=False,
         help_text="A red-flag item: unanswered or 'not assessed' is reported as a gap.",
     )
+    key_exam = models.BooleanField(
+        default=False,
+        help_text="A key examination item: unanswered or 'not tested' is reported as an "
+                  "incomplete examination, never read as normal.",
+    )
     order = models.PositiveSmallIntegerField(default=0)
     min_value = models.IntegerField(null=True, blank=True)
     max_value = models.IntegerField(null=True, blank=True)
@@ -408,6 +414,52 @@ class Rule(VersionedContent):
         return conditions.format_condition(self.condition())
 
 
+class HandoutItem(VersionedContent):
+    """Patient wording the handout prints when its condition holds: a column of the option grid,
+    self-care advice or medicines advice. It belongs to the version, so what a patient was given
+    is frozen with the version that gave it, and each picture (a root, a peroneal palsy, the hip,
+    a polyneuropathy) gets its own management."""
+
+    class Role(models.TextChoices):
+        OPTION = "option", "A column of the option grid"
+        SELF_CARE = "self_care", "Looking after yourself"
+        MEDICINES = "medicines", "Medicines"
+
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="handout_items")
+    code = models.SlugField(max_length=80, help_text="Stable code, e.g. epidural-injection.")
+    role = models.CharField(max_length=10, choices=Role)
+    title = models.CharField(max_length=100, help_text="Plain-language name on the handout.")
+    involves = models.TextField(help_text="What it is or involves, plain language.")
+    benefit = models.TextField(
+        blank=True, help_text="How likely it helps and for how long ('x out of 100 people')."
+    )
+    risks = models.TextField(blank=True, help_text="Risks, plain language.")
+    recovery = models.TextField(blank=True, help_text="Time to recover or to feel a change.")
+    kb_entry = models.ForeignKey(
+        Entry, on_delete=models.SET_NULL, null=True, blank=True, related_name="handout_items",
+        help_text="The knowledge-base page with the clinician's detail and sources.",
+    )
+    sources = models.ManyToManyField(Source, blank=True, related_name="handout_items")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pathway", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pathway", "code"], name="unique_handout_item_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def condition(self) -> conditions.Condition:
+        return condition_of(self.shown_when.all())
+
+    def condition_text(self) -> str:
+        return conditions.format_condition(self.condition()) or "always"
+
+
 class Criterion(VersionedContent):
     """One `<subject> <op> <value>` test, in a rule's condition or a question's enable-when.
 
@@ -425,6 +477,14 @@ class Criterion(VersionedContent):
         related_name="enable_when",
         help_text="Set for an enable-when criterion: the question is asked only if it holds.",
     )
+    shows = models.ForeignKey(
+        HandoutItem,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="shown_when",
+        help_text="Set for a handout item's condition: the item is printed only if it holds.",
+    )
     group = models.PositiveSmallIntegerField(
         default=1, help_text="Criteria in the same group are ORed; groups are ANDed."
     )
@@ -439,9 +499,11 @@ class Criterion(VersionedContent):
         verbose_name_plural = "criteria"
         constraints = [
             models.CheckConstraint(
-                condition=(Q(rule__isnull=False) & Q(enables__isnull=True))
-                | (Q(rule__isnull=True) & Q(enables__isnull=False)),
-                name="criterion_belongs_to_rule_or_question",
+                condition=(Q(rule__isnull=False) & Q(enables__isnull=True)
+                           & Q(shows__isnull=True))
+                | (Q(rule__isnull=True) & Q(enables__isnull=False) & Q(shows__isnull=True))
+                | (Q(rule__isnull=True) & Q(enables__isnull=True) & Q(shows__isnull=False)),
+                name="criterion_has_one_owner",
             )
         ]
 
@@ -463,7 +525,7 @@ class Criterion(VersionedContent):
     @property
     def owner_pathway(self) -> Pathway | None:
         # The descriptors also return an unsaved owner the admin has attached for validation.
-        owner = self.rule or self.enables
+        owner = self.rule or self.enables or self.shows
         return owner.pathway if owner is not None and owner.pathway_id else None
 
     def clean(self) -> None:
@@ -471,7 +533,7 @@ class Criterion(VersionedContent):
         pathway = self.owner_pathway
         if pathway is None:
             raise ValidationError(
-                "A criterion belongs to a rule or to a question's enable-when."
+                "A criterion belongs to a rule, a question's enable-when or a handout item."
             )
         spec = subject_spec(pathway, self.subject)
         errors = conditions.check_criterion(self.as_criterion(), spec)
@@ -530,6 +592,49 @@ class RegressionCase(VersionedContent):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.title}"
+
+
+class CaseApproval(VersionedContent):
+    """A publisher's approval that a regression case of the live version may be deleted,
+    weakened or no longer pass in this draft: the gate runs the live version's cases too, so
+    the people the gate checks cannot empty it. It holds for exactly what was approved (the
+    fingerprint); any later change to the case or to the outcome needs approving again."""
+
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE,
+                                related_name="case_approvals")
+    case_code = models.CharField(max_length=40)
+    fingerprint = models.CharField(
+        max_length=64, help_text="What was approved: the live case, the draft's case and the "
+                                 "draft's result for it.")
+    summary = models.TextField(help_text="What changed, as the publisher saw it.")
+    reason = models.TextField(help_text="Why the change is clinically right.")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="case_approvals")
+    approved_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pathway", "case_code", "-approved_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_code} approved by {self.approved_by}"
+
+
+class ContentLock(models.Model):
+    """While this table holds its row, database triggers refuse any insert, update or delete of
+    a published or retired version's content (created in migration 0009), whatever the code
+    path: a queryset update, a bulk create, a cascade, a script. Only a deliberate maintenance
+    step removes the row: `manage.py flush` does, and the row comes back after migrating."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    locked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "content lock"
+
+    def __str__(self) -> str:
+        return "Published content is locked in the database"
 
 
 class Assessment(models.Model):

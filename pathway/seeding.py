@@ -43,11 +43,12 @@ from kb.models import (
     Treatment,
 )
 from pathway import models as pm
-from pathway.engine import conditions
+from pathway.digests import digest
+from pathway.engine import conditions, lint
 from pathway.publishing import PublishRefused, publish
+from pathway.snapshot import from_seed
 
-PATHWAY_FILES = ("pathway.yaml", "questions.yaml", "rules.yaml", "cases.yaml")
-QUESTION_TYPES = {choice.value for choice in pm.Question.Type}
+PATHWAY_FILES = ("pathway.yaml", "questions.yaml", "rules.yaml", "handout.yaml", "cases.yaml")
 
 
 class SeedError(Exception):
@@ -164,6 +165,19 @@ class _Checker:
                 return ""
             return text
         if kind == "condition":
+            if isinstance(value, list):
+                # A list of conditions, all of which must hold: lets a rule reuse a shared
+                # group (a YAML anchor under `groups:`) without writing it out again.
+                if not value or not all(isinstance(v, str) and v.strip() for v in value):
+                    self.problem(here, "expected a condition, or a list of conditions that "
+                                       "must all hold")
+                    return ""
+                value = " and ".join(f"({v})" if " or " in v and " and " not in v
+                                     and not v.strip().startswith("(") else v for v in value)
+            elif isinstance(value, dict):
+                self.problem(here, "expected a condition, or a list of conditions that must "
+                                   "all hold")
+                return ""
             try:
                 return conditions.format_condition(conditions.parse_condition(str(value)))
             except conditions.ConditionSyntaxError as exc:
@@ -224,11 +238,9 @@ KB_KINDS: dict[str, KbKind] = {
     ),
     "treatments": KbKind(
         Treatment,
-        {"tier": F("str"), "handout_role": F("str", required=False, default=""),
+        {"tier": F("str"),
          "involves": F("text"), "benefit": F("text"), "risks": F("text"),
-         "time_to_effect": F("str"), "patient_name": F("str"), "patient_involves": F("text"),
-         "patient_benefit": F("text"), "patient_risks": F("text"),
-         "patient_recovery": F("text")},
+         "time_to_effect": F("str")},
     ),
 }
 KIND_BY_MODEL = {kind.model: name for name, kind in KB_KINDS.items()}
@@ -284,6 +296,7 @@ QUESTION_FIELDS = {
     "help": F("text", required=False, default=""),
     "required": F("bool", required=False, default=True),
     "red_flag": F("bool", required=False, default=False),
+    "key_exam": F("bool", required=False, default=False),
     "range": F("any", required=False),
     "unit": F("str", required=False, default=""),
     "kb": F("str", required=False, default=""),
@@ -302,6 +315,18 @@ RULE_FIELDS = {
     "action": F("text", required=False, default=""),
     "patient_line": F("text", required=False, default=""),
     "sources": F("codes", required=False, default=list),
+}
+HANDOUT_ITEM_FIELDS = {
+    "code": F("str"),
+    "role": F("str"),
+    "title": F("str"),
+    "when": F("condition", required=False, default=""),
+    "involves": F("text"),
+    "benefit": F("text", required=False, default=""),
+    "risks": F("text", required=False, default=""),
+    "recovery": F("text", required=False, default=""),
+    "kb": F("str", required=False, default=""),
+    "sources": F("codes"),
 }
 CASE_FIELDS = {
     "code": F("str"),
@@ -476,21 +501,27 @@ def _read_pathway(directory: Path, checker: _Checker, seeds_dir: Path) -> dict[s
     for question in meta["questions"]:
         question["options"] = _entries(checker, question["_where"], "options",
                                        question["options"], OPTION_FIELDS, "code")
+    groups = files["rules.yaml"].get("groups") or {}
+    if not isinstance(groups, dict):
+        checker.problem(f"{rel('rules.yaml')}, groups", "expected a mapping of name to condition")
+    else:
+        # Shared groups are only referenced through YAML aliases; check each still reads.
+        for name, text in groups.items():
+            checker.value(f"{rel('rules.yaml')}, group '{name}'", text, "condition")
     meta["rules"] = _entries(checker, rel("rules.yaml"), "rules",
                              files["rules.yaml"].get("rules", []), RULE_FIELDS, "code")
-    for name, filename in (("steps", "pathway.yaml"), ("tiers", "pathway.yaml"),
-                           ("questions", "questions.yaml"), ("rules", "rules.yaml")):
-        if not meta[name]:
-            checker.problem(rel(filename), f"no {name}: a pathway needs at least one")
+    meta["handout_items"] = _entries(checker, rel("handout.yaml"), "items",
+                                     files["handout.yaml"].get("items", []),
+                                     HANDOUT_ITEM_FIELDS, "code")
     meta["cases"] = _entries(checker, rel("cases.yaml"), "cases",
                              files["cases.yaml"].get("cases", []), CASE_FIELDS, "code")
     for name, content in files.items():
-        allowed = {"questions.yaml": {"questions"}, "rules.yaml": {"rules"},
-                   "cases.yaml": {"cases"}}.get(name)
+        allowed = {"questions.yaml": {"questions"}, "rules.yaml": {"rules", "groups"},
+                   "handout.yaml": {"items", "groups"}, "cases.yaml": {"cases"}}.get(name)
         if allowed and set(content) - allowed:
             checker.problem(rel(name), f"unknown top-level key(s): "
                                        f"{', '.join(sorted(set(content) - allowed))}")
-    _check_pathway(meta, checker)
+    _check_pathway(meta, checker, {name: rel(name) for name in PATHWAY_FILES})
     return meta
 
 
@@ -517,38 +548,11 @@ def _entries(checker: _Checker, where: str, name: str, raw: Any, spec: dict[str,
     return out
 
 
-def _question_spec(question: dict[str, Any]) -> conditions.SubjectSpec:
-    low, high = question.get("_range") or (None, None)
-    return conditions.SubjectSpec(
-        kind=question["type"],
-        codes=frozenset(o["code"] for o in question["options"]),
-        minimum=low,
-        maximum=high,
-    )
-
-
-def _check_pathway(meta: dict[str, Any], checker: _Checker) -> None:
-    step_codes = {s["code"] for s in meta["steps"]}
-    tier_codes = {t["code"] for t in meta["tiers"]}
-    level_codes = {lv["code"] for lv in meta["levels"]}
-    ranks = [t["rank"] for t in meta["tiers"]]
-    if len(ranks) != len(set(ranks)):
-        checker.problem(f"{meta['_where'] if '_where' in meta else meta['slug']}, tiers",
-                        "two tiers share a rank")
-    if meta["default_tier"] and meta["default_tier"] not in tier_codes:
-        checker.problem(f"pathway {meta['slug']}, field 'default_tier'",
-                        f"'{meta['default_tier']}' is not one of the tiers "
-                        f"({', '.join(sorted(tier_codes))})")
+def _check_pathway(meta: dict[str, Any], checker: _Checker, files: dict[str, str]) -> None:
+    """Read what only the files say (ranges, cases), then lint the pathway as the engine will
+    see it: the same linter the admin and the publish gate run (`pathway.engine.lint`)."""
     for question in meta["questions"]:
         where = question["_where"]
-        if question["step"] not in step_codes:
-            checker.problem(f"{where}, field 'step'", f"unknown step '{question['step']}' "
-                                                      f"(known: {', '.join(sorted(step_codes))})")
-        if question["type"] not in QUESTION_TYPES:
-            known = ", ".join(sorted(QUESTION_TYPES))
-            checker.problem(f"{where}, field 'type'",
-                            f"unknown type '{question['type']}' (known: {known})")
-            continue
         rng = question.get("range")
         question["_range"] = None
         if question["type"] == "mrc":
@@ -556,71 +560,24 @@ def _check_pathway(meta: dict[str, Any], checker: _Checker) -> None:
             if rng not in (None, [0, 5]):
                 checker.problem(f"{where}, field 'range'", "an MRC grade is always 0-5")
         elif question["type"] == "number":
-            if (not isinstance(rng, list) or len(rng) != 2
-                    or not all(isinstance(v, int) and not isinstance(v, bool) for v in rng)
-                    or rng[0] > rng[1]):
+            if (isinstance(rng, list) and len(rng) == 2
+                    and all(isinstance(v, int) and not isinstance(v, bool) for v in rng)):
+                question["_range"] = (rng[0], rng[1])
+            elif rng is not None:
                 checker.problem(f"{where}, field 'range'",
                                 f"a number question needs range: [min, max], found {rng!r}")
-            else:
-                question["_range"] = (rng[0], rng[1])
         elif rng is not None:
             checker.problem(f"{where}, field 'range'", "only number and mrc questions have a range")
-        has_options = question["type"] in {"choice", "multi", "tri"}
-        if has_options and not question["options"]:
-            checker.problem(f"{where}, field 'options'", f"a {question['type']} question needs "
-                                                         "options")
-        if not has_options and question["options"]:
-            checker.problem(f"{where}, field 'options'", f"a {question['type']} question has no "
-                                                         "options")
-        if question["type"] == "tri":
-            codes = [o["code"] for o in question["options"]]
-            if codes != ["yes", "no", "not_assessed"]:
-                checker.problem(f"{where}, field 'options'",
-                                "a tri question's options are yes, no, not_assessed, in that order")
-    specs = {q["code"]: _question_spec(q) for q in meta["questions"]
-             if q["type"] in QUESTION_TYPES}
-    level_spec = conditions.SubjectSpec(kind="level", codes=frozenset(level_codes))
-
-    def check_condition(where: str, text: str, *, allow_level: bool, owner: str = "") -> None:
-        if not text:
-            return
-        for group in conditions.parse_condition(text):
-            for criterion in group:
-                if criterion.subject == "level" and not allow_level:
-                    checker.problem(where, "an enable-when cannot depend on the level")
-                    continue
-                if owner and criterion.subject == owner:
-                    checker.problem(where, "a question cannot enable itself")
-                    continue
-                spec = level_spec if criterion.subject == "level" else specs.get(criterion.subject)
-                for message in conditions.check_criterion(criterion, spec):
-                    checker.problem(where, message)
-
-    for question in meta["questions"]:
-        check_condition(f"{question['_where']}, field 'enable_when'", question["enable_when"],
-                        allow_level=False, owner=question["code"])
-    for rule in meta["rules"]:
-        where = rule["_where"]
-        if rule["effect"] == "tier":
-            if rule["target"] not in tier_codes:
-                checker.problem(f"{where}, field 'target'", f"'{rule['target']}' is not a tier "
-                                                            f"({', '.join(sorted(tier_codes))})")
-        elif rule["effect"] == "score":
-            if rule["target"] not in level_codes:
-                checker.problem(f"{where}, field 'target'", f"'{rule['target']}' is not a level "
-                                                            f"({', '.join(sorted(level_codes))})")
-            if not rule["weight"]:
-                checker.problem(f"{where}, field 'weight'", "a score rule needs a non-zero weight")
-        else:
-            checker.problem(f"{where}, field 'effect'", f"'{rule['effect']}' must be tier or score")
-        check_condition(f"{where}, field 'when'", rule["when"], allow_level=True)
+    codes = {q["code"] for q in meta["questions"]}
+    tier_codes = {t["code"] for t in meta["tiers"]}
+    level_codes = {lv["code"] for lv in meta["levels"]}
     for case in meta["cases"]:
         where = case["_where"]
         if not isinstance(case["answers"], dict):
             checker.problem(f"{where}, field 'answers'", "expected a mapping of code to answer")
             case["answers"] = {}
         for code in case["answers"]:
-            if code not in specs:
+            if code not in codes:
                 checker.problem(f"{where}, field 'answers'", f"unknown question code '{code}'")
         for tier in case["expect_tiers"]:
             if tier not in tier_codes:
@@ -628,6 +585,25 @@ def _check_pathway(meta: dict[str, Any], checker: _Checker) -> None:
         for level in case["expect_levels"]:
             if level not in level_codes:
                 checker.problem(f"{where}, field 'expect_levels'", f"unknown level '{level}'")
+    if checker.problems:
+        return  # the linter needs well-formed entries
+    entries = {(kind, entry["code"]): entry["_where"]
+               for kind, name in (("question", "questions"), ("rule", "rules"),
+                                  ("handout item", "handout_items"), ("tier", "tiers"),
+                                  ("level", "levels"))
+               for entry in meta[name]}
+    pathway_file = {"rules": files["rules.yaml"], "questions": files["questions.yaml"]}
+    for finding in lint.lint(from_seed(meta)):
+        if not finding.malformed:
+            continue  # the publish gate refuses these; a draft may hold them while worked on
+        if finding.item == "pathway":
+            where = pathway_file.get(finding.field, files["pathway.yaml"])
+            field = f", field '{finding.field}'" if finding.field in {"default_tier"} else ""
+            checker.problem(f"{where}{field}", finding.message)
+        else:
+            where = entries.get((finding.item, finding.code), finding.where)
+            field = f", field '{finding.field}'" if finding.field else ""
+            checker.problem(f"{where}{field}", finding.message)
 
 
 def _cross_check(data: SeedData, checker: _Checker, existing_kb: set[str],
@@ -670,7 +646,6 @@ def _cross_check(data: SeedData, checker: _Checker, existing_kb: set[str],
                     if code not in root_codes:
                         checker.problem(f"{where}, field 'roots'", f"unknown root '{code}'")
             for name, allowed in (("category", Condition.Category.values),
-                                  ("handout_role", Treatment.HandoutRole.values),
                                   ("tier", [c for c, _ in Treatment._meta.get_field("tier")
                                             .choices]),
                                   ("view", ["front", "back", "both"])):
@@ -680,11 +655,11 @@ def _cross_check(data: SeedData, checker: _Checker, existing_kb: set[str],
                                     f"'{entry[name]}' must be one of {', '.join(allowed)}")
     known_slugs = set(slugs) | existing_kb
     for pathway in data.pathways:
-        for item in (*pathway["questions"], *pathway["levels"]):
+        for item in (*pathway["questions"], *pathway["levels"], *pathway["handout_items"]):
             if item["kb"] and item["kb"] not in known_slugs:
                 checker.problem(f"{item['_where']}, field 'kb'",
                                 f"no knowledge-base entry with slug '{item['kb']}'")
-        for rule in pathway["rules"]:
+        for rule in (*pathway["rules"], *pathway["handout_items"]):
             for key in rule["sources"]:
                 if key not in source_keys:
                     checker.problem(f"{rule['_where']}, field 'sources'", f"unknown source '{key}'")
@@ -707,7 +682,12 @@ def _clean(entry: dict[str, Any], *drop: str) -> dict[str, Any]:
 
 
 def load(seeds_dir: Path | str, *, report: Report | None = None) -> Report:
-    """Validate then write the seeds. Raises SeedError (and writes nothing) on any problem."""
+    """Validate then write the seeds. Raises SeedError (and writes nothing) on any problem.
+
+    Nothing an editor made is destroyed: a kb entry or source edited in the admin since the
+    seeds last wrote it is kept (and reported); a pathway version is never edited or deleted,
+    whatever its status: seeds that match no version become a new draft.
+    """
     report = report or Report()
     data = read(Path(seeds_dir))
     with transaction.atomic():
@@ -718,58 +698,121 @@ def load(seeds_dir: Path | str, *, report: Report | None = None) -> Report:
     return report
 
 
+def _source_form(values: dict[str, Any] | Source) -> dict[str, Any]:
+    get = values.get if isinstance(values, dict) else lambda name: getattr(values, name)
+    return {name: get(name) for name in SOURCE_FIELDS}
+
+
+def _entry_form(values: dict[str, Any] | Entry, spec: KbKind) -> dict[str, Any]:
+    """An entry's seed-comparable content, from a seed entry or from the database."""
+    form: dict[str, Any] = {}
+    for name in ENTRY_FIELDS | spec.fields:
+        if isinstance(values, dict):
+            value = values.get(name)
+            if name == "sources" or (name == "roots" and isinstance(value, list)):
+                value = sorted(value)
+        elif name == "sources":
+            value = sorted(s.key for s in values.sources.all())
+        elif name == "roots" and isinstance(values, Muscle):
+            value = {c.root.code: c.share for c in values.contributions.select_related("root")}
+        elif name == "roots":
+            value = sorted(values.roots.values_list("code", flat=True))
+        else:
+            value = getattr(values, name)
+        form[name] = value
+    return form
+
+
+@dataclass
+class _Tally:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    kept: list[str] = field(default_factory=list)
+
+    def line(self, what: str) -> str:
+        text = (f"{what}: {self.created} created, {self.updated} updated, "
+                f"{self.unchanged} unchanged")
+        if self.kept:
+            text += (f"; kept {len(self.kept)} edited in the admin since the seeds last wrote "
+                     f"them (the seed files differ): {', '.join(sorted(self.kept))}")
+        return text
+
+
+def _decide(stored_form: dict[str, Any], stored_digest: str, wanted: dict[str, Any]) -> str:
+    """'same', 'update' (the row is as the seeds last left it) or 'keep' (edited since)."""
+    if stored_form == wanted:
+        return "same"
+    return "update" if stored_digest == digest(stored_form) else "keep"
+
+
 def _write_sources(data: SeedData, report: Report) -> None:
     existing = {s.key: s for s in Source.objects.all()}
-    created = updated = 0
+    tally = _Tally()
     for entry in data.sources:
-        values = _clean(entry, "key")
+        wanted = _source_form(entry)
         source = existing.get(entry["key"])
         if source is None:
-            Source.objects.create(key=entry["key"], **values)
-            created += 1
-        elif _set_fields(source, values):
+            Source.objects.create(**wanted, seed_digest=digest(wanted))
+            tally.created += 1
+            continue
+        decision = _decide(_source_form(source), source.seed_digest, wanted)
+        if decision == "keep":
+            tally.kept.append(entry["key"])
+            continue
+        if decision == "update":
+            _set_fields(source, _clean(wanted, "key"))
+            tally.updated += 1
+        else:
+            tally.unchanged += 1
+        if source.seed_digest != digest(wanted):
+            source.seed_digest = digest(wanted)
             source.save()
-            updated += 1
-    report.add(f"sources: {created} created, {updated} updated, "
-               f"{len(data.sources) - created - updated} unchanged")
+    report.add(tally.line("sources"))
 
 
 def _write_kb(data: SeedData, report: Report) -> None:
     sources = {s.key: s for s in Source.objects.all()}
     roots = {r.code: r for r in NerveRoot.objects.all()}
-    created = updated = unchanged = 0
+    tally = _Tally()
     # Roots first: other kinds link to them.
     for kind in ("roots", *[k for k in KB_KINDS if k != "roots"]):
         spec = KB_KINDS[kind]
         model = spec.model
         existing = {e.slug: e for e in model.objects.prefetch_related("sources")}
         for entry in data.kb[kind]:
-            values = _clean(entry, "sources", *spec.relations)
+            wanted = _entry_form(entry, spec)
             obj = existing.get(entry["slug"])
             if obj is None:
                 if Entry.objects.filter(slug=entry["slug"]).exists():
                     raise SeedError([f"{entry['_where']}, field 'slug': '{entry['slug']}' is "
                                      "already used by an entry of another kind"])
-                obj = model.objects.create(**values)
-                created += 1
-                changed = True
+                obj = model.objects.create(**_clean(entry, "sources", *spec.relations),
+                                           seed_digest=digest(wanted))
+                tally.created += 1
             else:
-                changed = _set_fields(obj, values)
-                if changed:
+                decision = _decide(_entry_form(obj, spec), obj.seed_digest, wanted)
+                if decision == "keep":
+                    tally.kept.append(entry["slug"])
+                    if kind == "roots":
+                        roots[obj.code] = obj
+                    continue
+                if decision == "update":
+                    _set_fields(obj, _clean(entry, "sources", *spec.relations))
+                    tally.updated += 1
+                else:
+                    tally.unchanged += 1
+                if decision == "update" or obj.seed_digest != digest(wanted):
+                    obj.seed_digest = digest(wanted)
                     obj.save()
             wanted_sources = {sources[k] for k in entry["sources"]}
             if set(obj.sources.all()) != wanted_sources:
                 obj.sources.set(wanted_sources)
-                changed = True
             if kind == "roots":
                 roots[obj.code] = obj
             if "roots" in spec.relations:
-                changed |= _write_roots(obj, entry["roots"], roots)
-            if changed and entry["slug"] in existing:
-                updated += 1
-            elif not changed:
-                unchanged += 1
-    report.add(f"knowledge base: {created} created, {updated} updated, {unchanged} unchanged")
+                _write_roots(obj, entry["roots"], roots)
+    report.add(tally.line("knowledge base"))
 
 
 def _write_roots(obj: Entry, wanted: Any, roots: dict[str, NerveRoot]) -> bool:
@@ -791,13 +834,22 @@ def _write_roots(obj: Entry, wanted: Any, roots: dict[str, NerveRoot]) -> bool:
 
 
 def _write_pathway(meta: dict[str, Any], report: Report) -> None:
+    """Load a pathway's seeds without touching any existing version.
+
+    Seeds that match an existing version (published, draft or retired) change nothing. On an
+    empty database the first version is loaded and published through the gate. Otherwise the
+    seeds become a new draft, reviewed and published in the admin like any edit; drafts an
+    editor is working on are left exactly as they are.
+    """
     slug = meta["slug"]
-    latest = pm.Pathway.objects.for_slug(slug).order_by("-version").first()
+    versions = list(pm.Pathway.objects.for_slug(slug).order_by("-version"))
     wanted = canonical_pathway(meta)
-    if latest is not None and export_pathway(latest) == wanted:
-        report.add(f"pathway {slug}: unchanged (v{latest.version}, {latest.status})")
-        return
-    if latest is None:
+    for version in versions:
+        if export_pathway(version) == wanted:
+            report.add(f"pathway {slug}: unchanged (the seeds match v{version.version}, "
+                       f"{version.status})")
+            return
+    if not versions:
         pathway = _create_version(meta, version=1)
         try:
             publish(pathway, user=None)
@@ -806,15 +858,12 @@ def _write_pathway(meta: dict[str, Any], report: Report) -> None:
                        + "; ".join(exc.problems))
         else:
             report.add(f"pathway {slug}: v1 created from the seeds and published")
-    elif latest.status == pm.Pathway.Status.DRAFT:
-        latest.delete()
-        pathway = _create_version(meta, version=latest.version)
-        report.add(f"pathway {slug}: draft v{pathway.version} updated from the seeds "
-                   "(publish it in the admin after review)")
-    else:
-        pathway = _create_version(meta, version=latest.version + 1)
-        report.add(f"pathway {slug}: the seeds differ from v{latest.version} ({latest.status}); "
-                   f"loaded them as draft v{pathway.version}. Review and publish it in the admin.")
+        return
+    pathway = _create_version(meta, version=versions[0].version + 1)
+    drafts = [f"v{v.version}" for v in versions if v.status == pm.Pathway.Status.DRAFT]
+    kept = f" Drafts left untouched: {', '.join(drafts)}." if drafts else ""
+    report.add(f"pathway {slug}: the seeds match no existing version; loaded them as draft "
+               f"v{pathway.version}.{kept} Review and publish it in the admin.")
 
 
 def _create_version(meta: dict[str, Any], *, version: int) -> pm.Pathway:
@@ -823,7 +872,8 @@ def _create_version(meta: dict[str, Any], *, version: int) -> pm.Pathway:
     pathway = pm.Pathway.objects.create(
         version=version,
         status=pm.Pathway.Status.DRAFT,
-        **_clean(meta, "steps", "tiers", "levels", "questions", "rules", "cases"),
+        **_clean(meta, "steps", "tiers", "levels", "questions", "rules", "handout_items",
+                 "cases"),
     )
     steps = {}
     for order, step in enumerate(meta["steps"], 1):
@@ -853,6 +903,12 @@ def _create_version(meta: dict[str, Any], *, version: int) -> pm.Pathway:
                                       **_clean(r, "when", "sources"))
         rule.sources.set(sources[k] for k in r["sources"])
         _create_criteria(r["when"], rule=rule)
+    for order, item in enumerate(meta["handout_items"], 1):
+        handout_item = pm.HandoutItem.objects.create(
+            pathway=pathway, order=order, kb_entry=entries.get(item["kb"]),
+            **_clean(item, "when", "sources", "kb"))
+        handout_item.sources.set(sources[k] for k in item["sources"])
+        _create_criteria(item["when"], shows=handout_item)
     for order, case in enumerate(meta["cases"], 1):
         pm.RegressionCase.objects.create(pathway=pathway, order=order, **_clean(case))
     pathway.touch()  # the bulk writes above send no signals
@@ -888,7 +944,7 @@ def canonical_pathway(meta: dict[str, Any]) -> dict[str, Any]:
         return value
 
     out = strip(meta)
-    for rule in out["rules"]:
+    for rule in (*out["rules"], *out["handout_items"]):
         rule["sources"] = sorted(rule["sources"])
     for question in out["questions"]:
         if question["type"] == "mrc":
@@ -904,6 +960,8 @@ def export_pathway(pathway: pm.Pathway) -> dict[str, Any]:
         )
     )
     rules = list(pathway.rules.prefetch_related("criteria", "sources"))
+    items = list(pathway.handout_items.select_related("kb_entry").prefetch_related(
+        "shown_when", "sources"))
     return {
         "slug": pathway.slug,
         "title": pathway.title,
@@ -932,6 +990,7 @@ def export_pathway(pathway: pm.Pathway) -> dict[str, Any]:
             {
                 "code": q.code, "step": q.step.code, "type": q.type, "prompt": q.prompt,
                 "help": q.help, "required": q.required, "red_flag": q.red_flag,
+                "key_exam": q.key_exam,
                 "range": [q.min_value, q.max_value] if q.type == "number" else None,
                 "unit": q.unit, "kb": q.kb_entry.slug if q.kb_entry else "",
                 "enable_when": conditions.format_condition(pm.condition_of(q.enable_when.all())),
@@ -947,6 +1006,16 @@ def export_pathway(pathway: pm.Pathway) -> dict[str, Any]:
                 "sources": sorted(s.key for s in r.sources.all()),
             }
             for r in rules
+        ],
+        "handout_items": [
+            {
+                "code": i.code, "role": i.role, "title": i.title,
+                "when": conditions.format_condition(i.condition()), "involves": i.involves,
+                "benefit": i.benefit, "risks": i.risks, "recovery": i.recovery,
+                "kb": i.kb_entry.slug if i.kb_entry else "",
+                "sources": sorted(s.key for s in i.sources.all()),
+            }
+            for i in items
         ],
         "cases": [
             {"code": c.code, "title": c.title, "note": c.note, "answers": c.answers,
@@ -1054,6 +1123,8 @@ def _export_pathway_files(pathway: pm.Pathway, directory: Path) -> list[Path]:
             _drop_defaults({k: v for k, v in q.items() if not (k == "range" and v is None)},
                            QUESTION_FIELDS) for q in data["questions"]]},
         "rules.yaml": {"rules": [_drop_defaults(r, RULE_FIELDS) for r in data["rules"]]},
+        "handout.yaml": {"items": [_drop_defaults(i, HANDOUT_ITEM_FIELDS)
+                                   for i in data["handout_items"]]},
         "cases.yaml": {"cases": [_drop_defaults(c, CASE_FIELDS) for c in data["cases"]]},
     }
     written = []

@@ -312,6 +312,10 @@ OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Leg pain pathway")
 
 # The pathway the start page, the guided form and `manage.py assess` use unless told otherwise.
 PATHWAY_DEFAULT_SLUG = os.environ.get("PATHWAY_DEFAULT_SLUG", "lumbar-radicular")
+# Pathways whose publish gate also runs the clinical brief's invariants on generated answers:
+# they use the finding vocabulary the invariants are written in.
+CLINICAL_INVARIANT_PATHWAYS = frozenset({"lumbar-radicular"})
+GATE_INVARIANT_SAMPLES = env_int("GATE_INVARIANT_SAMPLES", 400)
 SEEDS_DIR = Path(os.environ.get("SEEDS_DIR", BASE_DIR / "seeds"))
 
 # Messages in a signed cookie: an anonymous clinician's page view costs no session query.

@@ -24,13 +24,16 @@ def pathway_of(instance) -> int | None:
         return pm.Question.objects.filter(pk=instance.question_id).values_list(
             "pathway_id", flat=True).first()
     if isinstance(instance, pm.Criterion):
-        owner = pm.Rule if instance.rule_id else pm.Question
-        owner_id = instance.rule_id or instance.enables_id
+        owner, owner_id = next(
+            (model, pk) for model, pk in ((pm.Rule, instance.rule_id),
+                                          (pm.Question, instance.enables_id),
+                                          (pm.HandoutItem, instance.shows_id)) if pk)
         return owner.objects.filter(pk=owner_id).values_list("pathway_id", flat=True).first()
     return getattr(instance, "pathway_id", None)
 
 
-CONTENT = (pm.Step, pm.Question, pm.Option, pm.Tier, pm.Level, pm.Rule, pm.Criterion)
+CONTENT = (pm.Step, pm.Question, pm.Option, pm.Tier, pm.Level, pm.Rule, pm.Criterion,
+           pm.HandoutItem)
 
 
 def content_changed(sender, instance, origin=None, **kwargs):
@@ -44,6 +47,7 @@ def content_changed(sender, instance, origin=None, **kwargs):
         # A kb entry's slug is part of the snapshot (links from questions and levels).
         bump(pm.Pathway.objects.filter(
             Q(questions__kb_entry_id=instance.pk) | Q(levels__kb_entry_id=instance.pk)
+            | Q(handout_items__kb_entry_id=instance.pk)
         ).values_list("pk", flat=True).distinct())
 
 
@@ -63,10 +67,17 @@ for _model in content_models():
 
 
 @receiver(m2m_changed, sender=pm.Rule.sources.through)
+@receiver(m2m_changed, sender=pm.HandoutItem.sources.through)
 def rule_sources_changed(sender, instance, action, **kwargs):
-    if not isinstance(instance, pm.Rule):
+    if not isinstance(instance, pm.Rule | pm.HandoutItem):
         return
     if action.startswith("pre_"):
         instance.ensure_editable()  # a published rule's sources are frozen with it
     else:
         bump([instance.pathway_id])
+
+
+def lock_content(using="default", **kwargs) -> None:
+    """After migrating or flushing: published content is locked in the database again (the
+    triggers of migration 0010 act while the lock row exists)."""
+    pm.ContentLock.objects.using(using).get_or_create(id=1)

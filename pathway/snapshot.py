@@ -44,6 +44,9 @@ def build(pathway: pm.Pathway) -> em.Snapshot:
     rules = pathway.rules.prefetch_related(
         Prefetch("criteria", queryset=pm.Criterion.objects.order_by("group", "id")), "sources"
     )
+    items = pathway.handout_items.select_related("kb_entry").prefetch_related(
+        Prefetch("shown_when", queryset=pm.Criterion.objects.order_by("group", "id")), "sources"
+    )
     return em.Snapshot(
         pathway=pathway.slug,
         version=pathway.version,
@@ -57,6 +60,7 @@ def build(pathway: pm.Pathway) -> em.Snapshot:
                 help=q.help,
                 required=q.required,
                 red_flag=q.red_flag,
+                key_exam=q.key_exam,
                 minimum=0 if q.type == "mrc" else q.min_value,
                 maximum=5 if q.type == "mrc" else q.max_value,
                 unit=q.unit,
@@ -94,6 +98,16 @@ def build(pathway: pm.Pathway) -> em.Snapshot:
         default_tier=pathway.default_tier,
         threshold=float(pathway.localisation_threshold),
         margin=float(pathway.localisation_margin),
+        handout_items=tuple(
+            em.HandoutItemSpec(
+                code=i.code, role=i.role, title=i.title,
+                condition=pm.condition_of(i.shown_when.all()),
+                involves=i.involves, benefit=i.benefit, risks=i.risks, recovery=i.recovery,
+                kb_slug=i.kb_entry.slug if i.kb_entry else "",
+                sources=tuple(sorted(s.key for s in i.sources.all())),
+            )
+            for i in items
+        ),
     )
 
 
@@ -112,6 +126,7 @@ def from_seed(meta: dict) -> em.Snapshot:
             em.QuestionSpec(
                 code=q["code"], step=q["step"], type=q["type"], prompt=q["prompt"],
                 help=q["help"], required=q["required"], red_flag=q["red_flag"],
+                key_exam=q["key_exam"],
                 minimum=(q["_range"] or (None, None))[0], maximum=(q["_range"] or (None, None))[1],
                 unit=q["unit"], kb_slug=q["kb"],
                 options=tuple(em.OptionSpec(o["code"], o["label"]) for o in q["options"]),
@@ -140,4 +155,13 @@ def from_seed(meta: dict) -> em.Snapshot:
         default_tier=meta["default_tier"],
         threshold=float(meta["localisation_threshold"]),
         margin=float(meta["localisation_margin"]),
+        handout_items=tuple(
+            em.HandoutItemSpec(
+                code=i["code"], role=i["role"], title=i["title"],
+                condition=conditions.parse_condition(i["when"]), involves=i["involves"],
+                benefit=i["benefit"], risks=i["risks"], recovery=i["recovery"],
+                kb_slug=i["kb"], sources=tuple(sorted(i["sources"])),
+            )
+            for i in meta["handout_items"]
+        ),
     )

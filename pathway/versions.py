@@ -57,13 +57,22 @@ def new_draft(source: pm.Pathway, *, user=None) -> pm.Pathway:
         copy = pm.Rule.objects.create(pathway=draft, **_fields(rule, "pathway_id"))
         copy.sources.set(rule.sources.all())
         rules[rule.pk] = copy
+    items = {}
+    for item in source.handout_items.prefetch_related("sources"):
+        copy = pm.HandoutItem.objects.create(pathway=draft, **_fields(item, "pathway_id"))
+        copy.sources.set(item.sources.all())
+        items[item.pk] = copy
+    owners = ("rule_id", "enables_id", "shows_id")
     criteria = []
     for criterion in pm.Criterion.objects.filter(rule__pathway=source):
         criteria.append(pm.Criterion(rule=rules[criterion.rule_id],
-                                     **_fields(criterion, "rule_id", "enables_id")))
+                                     **_fields(criterion, *owners)))
     for criterion in pm.Criterion.objects.filter(enables__pathway=source):
         criteria.append(pm.Criterion(enables=questions[criterion.enables_id],
-                                     **_fields(criterion, "rule_id", "enables_id")))
+                                     **_fields(criterion, *owners)))
+    for criterion in pm.Criterion.objects.filter(shows__pathway=source):
+        criteria.append(pm.Criterion(shows=items[criterion.shows_id],
+                                     **_fields(criterion, *owners)))
     bulk_create_with_history(criteria, pm.Criterion, default_user=user)
     for case in source.cases.all():
         pm.RegressionCase.objects.create(pathway=draft, **_fields(case, "pathway_id"))
@@ -131,6 +140,7 @@ def compare(old: pm.Pathway, new: pm.Pathway) -> list[Section]:
         _diff_items("Questions", strip(a["questions"]), strip(b["questions"])),
         options,
         _diff_items("Rules", a["rules"], b["rules"]),
+        _diff_items("Handout items", a["handout_items"], b["handout_items"]),
         _diff_items("Tiers", a["tiers"], b["tiers"]),
         _diff_items("Levels", a["levels"], b["levels"]),
         _diff_items("Regression cases", a["cases"], b["cases"]),

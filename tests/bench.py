@@ -28,7 +28,7 @@ django.setup()
 import yaml  # noqa: E402
 
 from pathway import seeding  # noqa: E402
-from pathway.engine import evaluate  # noqa: E402
+from pathway.engine import evaluate, invariants  # noqa: E402
 from pathway.engine.conditions import Criterion  # noqa: E402
 from pathway.engine.model import Snapshot  # noqa: E402
 from pathway.snapshot import from_seed  # noqa: E402
@@ -108,6 +108,10 @@ def engine() -> None:
         measure(lambda: evaluate(snapshot, next_case(), what_would_change=False)))
     row("evaluate with what-would-change", measure(lambda: evaluate(snapshot, next_case()),
                                                    batches=30, per_batch=5), unit="ms")
+    samples = iter(invariants.sample_answers(snapshot, 10**6, seed=1))
+    row("clinical invariants, one generated answer set",
+        measure(lambda: invariants.violations(snapshot, next(samples)), batches=30,
+                per_batch=10), unit="ms")
     print("\nGrowth: the same pathway repeated N times (evaluate, no what-would-change)")
     base = None
     for copies in (1, 5, 10, 20):

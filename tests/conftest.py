@@ -35,7 +35,11 @@ def seeded_committed(transactional_db):
 
 @pytest.fixture
 def empty_db(db):
-    """No content at all, for tests that build their own with factories (rolled back after)."""
+    """No content at all, for tests that build their own with factories (rolled back after).
+
+    Emptying the database is maintenance: the content lock is lifted first (inside the test's
+    transaction, so it is back for the next test)."""
+    pm.ContentLock.objects.all().delete()
     pm.Assessment.objects.all().delete()
     pm.Pathway.objects.all().delete()
     Entry.objects.all().delete()

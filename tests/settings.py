@@ -4,6 +4,9 @@ test runs); production is the default of `pathway.settings`, so ask for them her
 import os
 
 os.environ.setdefault("DEBUG", "1")
+# Tests publish often; the engine tests check the invariants over the whole answer space, so
+# the gate's own sample can be smaller here (tests that rely on it say so).
+os.environ.setdefault("GATE_INVARIANT_SAMPLES", "150")
 
 from pathway.settings import *  # noqa: F403
 

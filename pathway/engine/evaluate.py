@@ -15,8 +15,9 @@ from typing import Any
 
 from pathway.engine.conditions import Criterion, format_criterion, format_value, hits, holds
 from pathway.engine.model import (
+    EXCLUSIVE_OPTIONS,
     INDETERMINATE,
-    NOT_ASSESSED,
+    NOT_DONE,
     NOTHING,
     QuestionSpec,
     RuleSpec,
@@ -94,6 +95,8 @@ class Result:
     differential: tuple[LevelScore, ...]
     fired: tuple[FiredRule, ...]  # tier rules and score rules that fired, in content order
     red_flags_incomplete: tuple[str, ...]
+    exam_incomplete: tuple[str, ...]  # key examination items unanswered or not tested
+    handout_items: tuple[str, ...]  # codes of the handout items whose condition holds
     what_would_change: tuple[Change, ...]
     answers: Mapping[str, Answer]  # the answers used, after validation and enable-when
     dropped: tuple[str, ...]  # answers ignored because their question was not asked
@@ -137,6 +140,7 @@ class Result:
                 for f in self.fired
             ],
             "red_flags_incomplete": list(self.red_flags_incomplete),
+            "exam_incomplete": list(self.exam_incomplete),
             "what_would_change": [
                 {"question": c.question,
                  "from": list(c.before) if isinstance(c.before, tuple) else c.before,
@@ -195,8 +199,9 @@ def _validate_one(question: QuestionSpec, value: Any) -> Answer:
                 raise AnswerError(code, item, "unknown option (known: "
                                   f"{', '.join(question.option_codes)})")
         chosen = set(value)
-        if NOTHING in chosen and len(chosen) > 1:
-            raise AnswerError(code, list(value), f"'{NOTHING}' cannot be combined with others")
+        for alone in EXCLUSIVE_OPTIONS & chosen:
+            if len(chosen) > 1:
+                raise AnswerError(code, list(value), f"'{alone}' cannot be combined with others")
         if not chosen and NOTHING in question.option_codes:
             chosen = {NOTHING}
         return tuple(c for c in question.option_codes if c in chosen)
@@ -236,6 +241,15 @@ def asked(snapshot: Snapshot, answers: Mapping[str, Answer]) -> dict[str, Answer
 
 def is_asked(question: QuestionSpec, facts: Mapping[str, Answer]) -> bool:
     return holds(question.enable_check, facts)
+
+
+def not_done(answer: Answer | None) -> bool:
+    """Unanswered, or answered "not assessed" / "not tested" (a multi: only that)."""
+    if answer is None:
+        return True
+    if isinstance(answer, tuple):
+        return len(answer) == 1 and answer[0] in NOT_DONE
+    return answer in NOT_DONE
 
 
 def _explain(rule: RuleSpec, facts: Mapping[str, Any]) -> FiredRule:
@@ -281,14 +295,13 @@ def _decide(snapshot: Snapshot, valid: Mapping[str, Answer]) -> Result:
             key=lambda code: snapshot.tier_by_code[code].rank,
         )
 
-    # Gaps: red-flag items that are asked but unanswered or not assessed.
-    gaps = tuple(
-        q.code
-        for q in snapshot.questions
-        if q.red_flag
-        and is_asked(q, facts)
-        and (q.code not in facts or facts[q.code] == NOT_ASSESSED)
-    )
+    # Gaps: red-flag items and key examination items that are asked but unanswered or not
+    # done. Neither is ever read as "no" or as normal.
+    gaps = tuple(q.code for q in snapshot.questions
+                 if q.red_flag and is_asked(q, facts) and not_done(facts.get(q.code)))
+    exam_gaps = tuple(q.code for q in snapshot.questions
+                      if q.key_exam and is_asked(q, facts) and not_done(facts.get(q.code)))
+    items = tuple(item.code for item in snapshot.handout_items if holds(item.check, facts))
     del facts["level"]
     return Result(
         pathway=snapshot.pathway,
@@ -298,6 +311,8 @@ def _decide(snapshot: Snapshot, valid: Mapping[str, Answer]) -> Result:
         differential=differential,
         fired=tuple(fired_scores + fired_tiers),
         red_flags_incomplete=gaps,
+        exam_incomplete=exam_gaps,
+        handout_items=items,
         what_would_change=(),
         answers=facts,
         dropped=dropped,

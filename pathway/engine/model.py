@@ -14,6 +14,11 @@ from pathway.engine.conditions import Compiled, Condition, compile_condition
 QUESTION_TYPES = ("number", "mrc", "choice", "multi", "tri")
 NOTHING = "none"  # the option code of a multi question that means "nothing present"
 NOT_ASSESSED = "not_assessed"
+NOT_TESTED = "not_tested"
+# Option codes that say an item was not examined or asked about: never read as normal or "no".
+NOT_DONE = frozenset({NOT_ASSESSED, NOT_TESTED})
+# Options of a multi question that must stand alone ("none", "not tested").
+EXCLUSIVE_OPTIONS = frozenset({NOTHING, NOT_TESTED})
 INDETERMINATE = "indeterminate"
 
 
@@ -39,6 +44,7 @@ class QuestionSpec:
     help: str = ""
     required: bool = False
     red_flag: bool = False
+    key_exam: bool = False  # a key examination item: missing or not tested is reported
     minimum: int | None = None
     maximum: int | None = None
     unit: str = ""
@@ -100,6 +106,30 @@ class LevelSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class HandoutItemSpec:
+    """Patient wording printed on the handout when its condition holds (an option of the grid,
+    self-care advice or medicines advice), so each picture gets its own management."""
+
+    code: str
+    role: str  # "option" | "self_care" | "medicines"
+    title: str
+    condition: Condition = ()
+    involves: str = ""
+    benefit: str = ""
+    risks: str = ""
+    recovery: str = ""
+    kb_slug: str = ""
+    sources: tuple[str, ...] = ()
+    check: Compiled = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "check", compile_condition(self.condition))
+
+
+HANDOUT_ROLES = ("option", "self_care", "medicines")
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """One pathway version's content, as the engine needs it."""
 
@@ -113,9 +143,12 @@ class Snapshot:
     default_tier: str = "conservative"
     threshold: float = 2.0
     margin: float = 1.0
+    handout_items: tuple[HandoutItemSpec, ...] = ()
     question_by_code: dict[str, QuestionSpec] = field(init=False, repr=False, compare=False)
     tier_by_code: dict[str, TierSpec] = field(init=False, repr=False, compare=False)
     level_by_code: dict[str, LevelSpec] = field(init=False, repr=False, compare=False)
+    handout_item_by_code: dict[str, HandoutItemSpec] = field(init=False, repr=False,
+                                                            compare=False)
     score_rules: tuple[RuleSpec, ...] = field(init=False, repr=False, compare=False)
     tier_rules: tuple[RuleSpec, ...] = field(init=False, repr=False, compare=False)
     gated: tuple[QuestionSpec, ...] = field(init=False, repr=False, compare=False)
@@ -126,6 +159,7 @@ class Snapshot:
         put(self, "question_by_code", {q.code: q for q in self.questions})
         put(self, "tier_by_code", {t.code: t for t in self.tiers})
         put(self, "level_by_code", {lv.code: lv for lv in self.levels})
+        put(self, "handout_item_by_code", {i.code: i for i in self.handout_items})
         put(self, "score_rules", tuple(r for r in self.rules if r.effect == "score"))
         put(self, "tier_rules", tuple(r for r in self.rules if r.effect == "tier"))
         put(self, "gated", tuple(q for q in self.questions if q.enable_when))

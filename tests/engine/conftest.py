@@ -1,3 +1,4 @@
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -9,10 +10,15 @@ from pathway.snapshot import from_seed
 SEEDED = Path(__file__).resolve().parents[2] / "seeds" / "pathways" / "lumbar-radicular"
 
 
-@pytest.fixture(scope="session")
-def seeded_snapshot():
+@cache
+def seeded_pathway():
     """The shipped pathway as a snapshot, read from the seed files: no database."""
     return from_seed(seeding.read_pathway(SEEDED))
+
+
+@pytest.fixture(scope="session")
+def seeded_snapshot():
+    return seeded_pathway()
 
 
 def regression_cases() -> list[dict]:

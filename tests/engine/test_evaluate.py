@@ -5,6 +5,7 @@ import pytest
 from pathway.engine import AnswerError, evaluate, validate
 from pathway.engine.conditions import parse_condition as when
 from pathway.engine.model import (
+    HandoutItemSpec,
     LevelSpec,
     OptionSpec,
     QuestionSpec,
@@ -17,7 +18,7 @@ from pathway.engine.model import (
 TRI = tuple(OptionSpec(c, c) for c in ("yes", "no", "not_assessed"))
 
 
-def snapshot(rules=(), *, threshold=2.0, margin=1.0, extra_questions=()):
+def snapshot(rules=(), *, threshold=2.0, margin=1.0, extra_questions=(), items=()):
     return Snapshot(
         pathway="test",
         version=3,
@@ -36,7 +37,11 @@ def snapshot(rules=(), *, threshold=2.0, margin=1.0, extra_questions=()):
                 OptionSpec("left", "Left"), OptionSpec("right", "Right"))),
             QuestionSpec("regions", "exam", "multi", options=(
                 OptionSpec("none", "None"), OptionSpec("calf", "Calf"),
-                OptionSpec("foot", "Foot"))),
+                OptionSpec("foot", "Foot"), OptionSpec("not_tested", "Not tested"))),
+            QuestionSpec("grip", "exam", "mrc", key_exam=True),
+            QuestionSpec("jerk", "exam", "choice", key_exam=True, options=(
+                OptionSpec("normal", "Normal"), OptionSpec("reduced", "Reduced"),
+                OptionSpec("not_tested", "Not tested"))),
             *extra_questions,
         ),
         rules=tuple(rules),
@@ -45,6 +50,7 @@ def snapshot(rules=(), *, threshold=2.0, margin=1.0, extra_questions=()):
         default_tier="conservative",
         threshold=threshold,
         margin=margin,
+        handout_items=tuple(items),
     )
 
 
@@ -72,6 +78,8 @@ def score_rule(code, target, weight, condition):
         ({"regions": "calf"}, "regions", "list of option codes"),
         ({"regions": ["calf", "knee"]}, "regions", "unknown option"),
         ({"regions": ["none", "calf"]}, "regions", "cannot be combined"),
+        ({"regions": ["not_tested", "foot"]}, "regions", "'not_tested' cannot be combined"),
+        ({"regions": ["not_tested", "none"]}, "regions", "cannot be combined"),
         ({"alarm": "maybe"}, "alarm", "unknown option"),
     ],
 )
@@ -233,6 +241,36 @@ def test_unanswered_and_not_assessed_red_flags_are_gaps_and_never_read_as_no():
     assert result.red_flags_incomplete == ()
 
 
+def test_key_examination_items_unanswered_or_not_tested_are_listed_never_read_as_normal():
+    rules = [tier_rule("normal_jerk", "urgent", "jerk != reduced")]
+    result = evaluate(snapshot(rules), {"jerk": "not_tested"})
+    assert result.exam_incomplete == ("grip", "jerk")
+    assert result.tier == "urgent"  # not_tested is an answer: `!= reduced` holds, as it says
+    result = evaluate(snapshot(), {"grip": 5, "jerk": "normal"})
+    assert result.exam_incomplete == ()
+    assert evaluate(snapshot(), {"grip": 0}).exam_incomplete == ("jerk",)
+
+
+def test_a_multi_answer_of_only_not_tested_counts_as_not_done():
+    key_regions = QuestionSpec("feel", "exam", "multi", key_exam=True, options=(
+        OptionSpec("none", "None"), OptionSpec("calf", "Calf"),
+        OptionSpec("not_tested", "Not tested")))
+    snap = snapshot(extra_questions=[key_regions])
+    assert "feel" in evaluate(snap, {"feel": ["not_tested"]}).exam_incomplete
+    assert "feel" not in evaluate(snap, {"feel": ["none"]}).exam_incomplete
+    assert "feel" not in evaluate(snap, {"feel": ["calf"]}).exam_incomplete
+
+
+def test_handout_items_apply_when_their_condition_holds_including_the_level():
+    items = [HandoutItemSpec("always", "self_care", "Always"),
+             HandoutItemSpec("root", "option", "Root", when("level in [L4, L5, S1]")),
+             HandoutItemSpec("weak", "option", "Weak", when("power <= 3"))]
+    rules = [score_rule("a", "L5", 2, "power <= 4")]
+    assert evaluate(snapshot(rules, items=items), {"power": 3}).handout_items == (
+        "always", "root", "weak")
+    assert evaluate(snapshot(rules, items=items), {"power": 5}).handout_items == ("always",)
+
+
 def test_a_red_flag_that_is_not_asked_is_not_a_gap():
     result = evaluate(snapshot(), {"alarm": "yes", "alarm_onset": "old", "fever": "no"})
     assert result.red_flags_incomplete == ()
@@ -267,7 +305,8 @@ def test_the_json_form_carries_the_contract_fields():
     rules = [score_rule("a", "L5", 2, "power <= 4"), tier_rule("t", "urgent", "power <= 3")]
     data = evaluate(snapshot(rules), {"power": 3, "alarm": "no"}).to_dict()
     assert {"pathway", "version", "tier", "level", "differential", "fired",
-            "red_flags_incomplete", "what_would_change"} <= set(data)
+            "red_flags_incomplete", "exam_incomplete", "what_would_change"} <= set(data)
+    assert data["exam_incomplete"] == ["grip", "jerk"]
     assert data["pathway"] == "test" and data["version"] == 3
     assert data["differential"][0] == {"code": "L5", "score": 2.0,
                                        "because": ["a (+2): power <= 4 (answer: 3)"]}

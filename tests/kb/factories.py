@@ -112,8 +112,3 @@ class TreatmentFactory(EntryFields):
     benefit = "Helps."
     risks = "Few."
     time_to_effect = "Weeks"
-    patient_name = "Exercise"
-    patient_involves = "You exercise."
-    patient_benefit = "It helps."
-    patient_risks = "Sore muscles."
-    patient_recovery = "A few weeks."

@@ -102,3 +102,17 @@ class CriterionFactory(factory.django.DjangoModelFactory):
     subject = "level"
     op = "eq"
     value = "L5"
+
+
+class HandoutItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.HandoutItem
+
+    pathway = factory.SubFactory(PathwayFactory)
+    code = factory.Sequence(lambda n: f"item-{n}")
+    role = "option"
+    title = "Keep active"
+    involves = "You keep moving."
+    benefit = "Most people get better."
+    risks = "None known."
+    recovery = "A few weeks."

@@ -40,12 +40,28 @@ def test_every_regression_case_passes_through_assess(seeded, tmp_path):
 def test_an_object_gives_an_object_with_every_contract_field(seeded):
     result = assess("-", stdin_text=json.dumps({"answers": {"ces_bowel": "yes"}}))
     assert {"id", "pathway", "version", "tier", "level", "differential", "fired",
-            "red_flags_incomplete", "what_would_change"} <= set(result)
+            "red_flags_incomplete", "exam_incomplete", "what_would_change"} <= set(result)
     assert result["id"] is None
     assert result["tier"] == "emergency"
     assert {"rule": "ces_red_flag_new", "effect": "tier", "target": "emergency",
             "because": ["ces_bowel = yes", "ces_onset is unanswered"]} in result["fired"]
     assert "ces_bladder" in result["red_flags_incomplete"]
+
+
+def test_it_reports_an_incomplete_examination(seeded):
+    answers = {"mrc_ankle_dorsiflexion": 4, "reflex_knee": "normal", "reflex_ankle": "not_tested",
+               "slr": "positive"}
+    result = assess("-", stdin_text=json.dumps({"answers": answers}))
+    assert result["exam_incomplete"] == [
+        "mrc_hip_abduction", "mrc_knee_extension", "mrc_great_toe_extension",
+        "mrc_ankle_inversion", "mrc_ankle_eversion", "mrc_ankle_plantarflexion", "reflex_ankle"]
+    complete = {**dict.fromkeys(["mrc_hip_abduction", "mrc_knee_extension",
+                                 "mrc_ankle_dorsiflexion", "mrc_great_toe_extension",
+                                 "mrc_ankle_inversion", "mrc_ankle_eversion",
+                                 "mrc_ankle_plantarflexion"], 5),
+                "reflex_knee": "normal", "reflex_ankle": "normal", "slr": "negative"}
+    result = assess("-", stdin_text=json.dumps({"answers": complete}))
+    assert result["exam_incomplete"] == []
 
 
 @pytest.mark.parametrize(

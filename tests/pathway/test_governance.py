@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 
@@ -62,7 +63,7 @@ def refused(write):
 
 
 def test_a_published_version_refuses_changes_at_the_model_level(published):
-    rule = published.rules.get(code="severe_root_deficit")
+    rule = published.rules.get(code="severe_foot_drop_not_peroneal")
     rule.title = "Changed"
     refused(rule.save)
     refused(lambda: pm.Criterion.objects.create(rule=rule, subject="age", op="gte", value=18,
@@ -76,12 +77,12 @@ def test_a_published_version_refuses_changes_at_the_model_level(published):
     question.prompt = "How old?"
     refused(question.save)
     refused(pm.Option.objects.filter(question__pathway=published).first().delete)
-    assert published.rules.get(code="severe_root_deficit").title != "Changed"
+    assert published.rules.get(code="severe_foot_drop_not_peroneal").title != "Changed"
 
 
 def test_a_published_version_is_read_only_in_the_admin(client, people, published):
     as_(client, people["editor"])
-    rule = published.rules.get(code="severe_root_deficit")
+    rule = published.rules.get(code="severe_foot_drop_not_peroneal")
     url = reverse("admin:pathway_rule_change", args=[rule.pk])
     page = client.get(url)
     assert page.status_code == 200
@@ -100,8 +101,9 @@ def counts(pathway):
             pm.Option.objects.filter(question__pathway=pathway).count(),
             pm.Criterion.objects.filter(rule__pathway=pathway).count(),
             pm.Criterion.objects.filter(enables__pathway=pathway).count(),
+            pm.Criterion.objects.filter(shows__pathway=pathway).count(),
             pathway.rules.count(), pathway.tiers.count(), pathway.levels.count(),
-            pathway.cases.count())
+            pathway.handout_items.count(), pathway.cases.count())
 
 
 def test_new_draft_deep_copies_everything_and_editing_it_leaves_the_original(published):
@@ -109,12 +111,13 @@ def test_new_draft_deep_copies_everything_and_editing_it_leaves_the_original(pub
     assert (draft.version, draft.status) == (2, "draft")
     assert counts(draft) == counts(published)
     assert seeding_export(draft)["rules"] == seeding_export(published)["rules"]
-    rule = draft.rules.get(code="severe_root_deficit")
+    assert seeding_export(draft)["handout_items"] == seeding_export(published)["handout_items"]
+    rule = draft.rules.get(code="severe_foot_drop_not_peroneal")
     criterion = rule.criteria.get(subject="mrc_great_toe_extension")
     criterion.value = 2
     criterion.save()
     rule.sources.clear()
-    original = published.rules.get(code="severe_root_deficit")
+    original = published.rules.get(code="severe_foot_drop_not_peroneal")
     assert original.criteria.get(subject="mrc_great_toe_extension").value == 3
     assert original.sources.exists()
 
@@ -159,12 +162,12 @@ def test_an_old_assessment_keeps_rendering_against_its_own_version(client, publi
     services.answers_record(assessment=assessment, values=regression_cases()[2]["answers"])
     before = client.get(reverse("result", kwargs={"pk": assessment.pk})).text
     draft = versions.new_draft(published)
-    rule = draft.rules.get(code="l5_pain_distribution")
+    rule = draft.rules.get(code="l5_pain_lateral_calf")
     rule.title = "Renamed in version 2"
     rule.save()
     publish(draft, user=None)
     after = client.get(reverse("result", kwargs={"pk": assessment.pk})).text
-    assert "Pain in the L5 distribution" in after and "Renamed in version 2" not in after
+    assert "Pain in the outer calf (L5)" in after and "Renamed in version 2" not in after
     assert before.count("data-tier") == after.count("data-tier") == 1
 
 
@@ -200,6 +203,11 @@ def broken(published):
     bare.rationale = ""
     bare.save()
     bare.sources.clear()
+    # A handout item naming an unknown question, and one with no source.
+    item = draft.handout_items.get(code="microdiscectomy")
+    pm.Criterion.objects.bulk_create([pm.Criterion(shows=item, subject="bmi", op="gte",
+                                                   value=30, group=9)])
+    draft.handout_items.get(code="foot-care").sources.clear()
     # Patient wording far above grade 8.
     tier = draft.tiers.get(code="conservative")
     tier.patient_summary = ("Notwithstanding considerable interindividual variability, "
@@ -219,6 +227,8 @@ def test_the_linter_finds_each_kind_of_problem(broken):
     assert ("unreachable tier", "tier injection") in kinds
     assert ("missing rationale", "rule improving_symptoms") in kinds
     assert ("missing source", "rule improving_symptoms") in kinds
+    assert ("unknown reference", "handout item microdiscectomy") in kinds
+    assert ("missing source", "handout item foot-care") in kinds
     grade = next(f for f in findings if f.kind == "reading grade")
     assert grade.severity == checks.WARNING and grade.where == "tier conservative"
     assert "reads at grade" in grade.message
@@ -229,7 +239,11 @@ def test_the_linter_finds_each_kind_of_problem(broken):
 def test_the_shipped_content_passes_its_own_gate(published):
     report = checks.gate(published)
     assert report.errors == [] and report.failed_cases == []
-    assert len(report.outcomes) == 12
+    assert report.violations == []
+    assert report.invariant_samples == checks.INVARIANT_SAMPLES
+    from tests.engine.conftest import regression_cases
+
+    assert len(report.outcomes) == len(regression_cases())
 
 
 # --- compare, audit ----------------------------------------------------------------------------
@@ -237,14 +251,14 @@ def test_the_shipped_content_passes_its_own_gate(published):
 
 def test_the_compare_page_shows_a_changed_rule(client, people, published):
     draft = versions.new_draft(published)
-    criterion = draft.rules.get(code="severe_root_deficit").criteria.get(
+    criterion = draft.rules.get(code="severe_foot_drop_not_peroneal").criteria.get(
         subject="mrc_great_toe_extension")
     criterion.value = 2
     criterion.save()
     as_(client, people["editor"])
     page = client.get(admin("compare", draft.pk), {"with": published.pk})
     assert page.status_code == 200
-    assert "severe_root_deficit" in page.text
+    assert "severe_foot_drop_not_peroneal" in page.text
     assert "mrc_great_toe_extension &lt;= 2" in page.text
     assert "mrc_great_toe_extension &lt;= 3" in page.text
 
@@ -300,18 +314,55 @@ def test_every_persona_against_every_action(client, people, published, who, acti
 
 @pytest.mark.parametrize("who", ["editor", "outsider", "anonymous"])
 def test_only_a_publisher_can_retire(client, people, published, who):
+    draft = versions.new_draft(published)
     as_(client, people[who])
-    response = client.post(admin("retire", published.pk))
+    for response in (client.get(admin("retire", published.pk)),
+                     client.post(admin("retire", published.pk), {"replacement": draft.pk})):
+        assert response.status_code in {302, 403}
+        if who != "anonymous":
+            assert response.status_code == 403
     published.refresh_from_db()
     assert published.status == "published"
-    assert response.status_code in {302, 403}
 
 
-def test_a_publisher_can_retire(client, people, published):
+def test_retiring_asks_first_and_a_single_click_changes_nothing(client, people, published):
+    """Before: 'Retire this version' was one POST with no confirmation, and left nothing
+    published."""
     as_(client, people["publisher"])
-    client.post(admin("retire", published.pk))
+    page = client.get(admin("retire", published.pk))
+    assert page.status_code == 200
+    assert "there is no other version to publish in its place" in page.text
+    response = client.post(admin("retire", published.pk))  # the old one-click form
+    assert response.status_code == 302
+    published.refresh_from_db()
+    assert published.status == "published"
+    assert pm.Pathway.objects.published().count() == 1
+
+
+def test_retiring_publishes_the_chosen_version_in_its_place(client, people, published):
+    draft = versions.new_draft(published)
+    as_(client, people["publisher"])
+    page = client.get(admin("retire", published.pk))
+    assert f'value="{draft.pk}"' in page.text
+    client.post(admin("retire", published.pk), {"replacement": draft.pk})
+    published.refresh_from_db()
+    draft.refresh_from_db()
+    assert (published.status, draft.status) == ("retired", "published")
+
+
+def test_a_retired_version_can_be_restored_but_never_nothing_published(people, published):
+    from pathway.publishing import retire
+
+    draft = versions.new_draft(published)
+    publish(draft, user=people["publisher"])
     published.refresh_from_db()
     assert published.status == "retired"
+    retire(draft, user=people["publisher"], replacement=published)
+    published.refresh_from_db()
+    draft.refresh_from_db()
+    assert (published.status, draft.status) == ("published", "retired")
+    with pytest.raises(PublishRefused, match="leave nothing published"):
+        retire(published, user=people["publisher"], replacement=None)
 
 
 def test_an_editor_edits_drafts_but_a_publisher_cannot(client, people, published):
@@ -377,6 +428,35 @@ def test_editor_clones_breaks_fixes_and_publisher_publishes(client, people, publ
     assert {people["editor"], people["publisher"]} <= users
 
 
+def test_the_gate_refuses_a_draft_that_breaks_a_clinical_invariant_even_with_no_cases(
+        published):
+    """Deleting the cases does not empty the gate: the brief's invariants still run."""
+    draft = versions.new_draft(published)
+    draft.cases.all().delete()
+    rule = draft.rules.get(code="ces_red_flag_new")
+    rule.target = "conservative"
+    rule.save()
+    report = checks.gate(draft)
+    assert report.outcomes == []
+    assert not report.ok
+    broken = {v.invariant for v in report.violations}
+    assert "new cauda equina symptoms give emergency" in broken
+    with pytest.raises(PublishRefused) as refusal:
+        publish(draft, user=None)
+    assert any("clinical invariant broken: new cauda equina symptoms give emergency" in line
+               for line in refusal.value.problems)
+
+
+def test_the_gate_refuses_a_draft_whose_mimic_hides_severe_weakness(published):
+    draft = versions.new_draft(published)
+    criterion = draft.rules.get(code="severe_weakness_not_peroneal").criteria.get(
+        subject="mrc_knee_extension")
+    criterion.delete()  # quadriceps 2/5 would no longer escalate under a peroneal label
+    report = checks.gate(draft)
+    assert "severe weakness escalates unless a named mimic explains it" in {
+        v.invariant for v in report.violations}
+
+
 PREVIEW_ENDPOINTS = ["resume", "step", "review", "result", "handout", "handout_pdf",
                      "handout_css"]
 
@@ -394,3 +474,155 @@ def test_a_preview_opens_only_for_staff_with_the_content_permission(
         assert response.status_code in {200, 302}
     else:
         assert response.status_code == 404
+
+
+# --- the gate cannot be emptied by the people it checks -----------------------------------------
+
+
+def test_deleting_every_case_and_weakening_ces_cannot_be_published(published):
+    """Before: an editor deleted every case and set the cauda equina rule to conservative; the
+    gate reported 'all 0 regression cases' pass and a publisher published it."""
+    draft = versions.new_draft(published)
+    draft.cases.all().delete()
+    rule = draft.rules.get(code="ces_red_flag_new")
+    rule.target = "conservative"
+    rule.save()
+    report = checks.gate(draft)
+    assert report.live == published
+    assert len(report.live_outcomes) == published.cases.count()
+    assert {item.code for item in report.unapproved} == set(
+        published.cases.values_list("code", flat=True))
+    assert "V01" in " ".join(report.problems())
+    with pytest.raises(PublishRefused):
+        publish(draft, user=None)
+
+
+def test_a_weakened_case_needs_a_publishers_approval_and_only_for_that_change(people,
+                                                                              published):
+    from pathway.publishing import approve_case
+
+    draft = versions.new_draft(published)
+    case = draft.cases.get(code="V09")
+    case.expect_tiers = ["urgent", "conservative"]
+    case.save()
+    report = checks.gate(draft)
+    (item,) = report.unapproved
+    assert item.code == "V09" and "now also accepts tiers conservative" in item.summary
+    with pytest.raises(PublishRefused):
+        publish(draft, user=people["publisher"])
+    with pytest.raises(PermissionDenied):
+        approve_case(draft, user=people["editor"], code="V09", fingerprint=item.fingerprint,
+                     reason="Editors may not approve")
+    with pytest.raises(PublishRefused, match="say why"):
+        approve_case(draft, user=people["publisher"], code="V09",
+                     fingerprint=item.fingerprint, reason=" ")
+    approve_case(draft, user=people["publisher"], code="V09", fingerprint=item.fingerprint,
+                 reason="A stable foot drop may be managed in primary care locally.")
+    assert checks.gate(draft).ok
+    # A further edit after the approval needs approving again.
+    case.expect_levels = ["L5", "indeterminate"]
+    case.save()
+    assert not checks.gate(draft).ok
+    with pytest.raises(PublishRefused, match="changed since you looked"):
+        approve_case(draft, user=people["publisher"], code="V09",
+                     fingerprint=item.fingerprint, reason="Stale approval")
+
+
+def test_the_publish_page_lists_what_was_run_and_the_changes_word_by_word(client, people,
+                                                                        published):
+    draft = versions.new_draft(published)
+    tier = draft.tiers.get(code="urgent")
+    tier.timeframe = tier.timeframe.replace("Same day or next day", "Within 24 hours")
+    tier.save()
+    as_(client, people["publisher"])
+    page = client.get(admin("publish", draft.pk)).text
+    assert "What the gate ran" in page
+    assert f"regression cases of the live version {published.version}" in page
+    assert f"on {checks.INVARIANT_SAMPLES} generated answer sets" in page
+    assert "<del>Same day or next day:</del>" in page
+    assert "<ins>Within 24 hours:</ins>" in page
+
+
+def test_a_publisher_approves_on_the_publish_page_and_an_editor_cannot(client, people,
+                                                                      published):
+    draft = versions.new_draft(published)
+    draft.cases.get(code="V26").delete()
+    as_(client, people["publisher"])
+    page = client.get(admin("publish", draft.pk)).text
+    assert "deleted in this draft" in page
+    (item,) = checks.gate(draft).unapproved
+    form = {"action": "approve", "case": "V26", "fingerprint": item.fingerprint,
+            "reason": "Replaced by a better hip case."}
+    as_(client, people["editor"])
+    assert client.post(admin("publish", draft.pk), form).status_code == 403
+    as_(client, people["publisher"])
+    assert client.post(admin("publish", draft.pk), form).status_code == 302
+    approval = draft.case_approvals.get()
+    assert (approval.case_code, approval.approved_by) == ("V26", people["publisher"])
+    assert client.post(admin("publish", draft.pk), {"action": "publish"}).status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == "published"
+
+
+# --- editing criteria with choices -------------------------------------------------------------
+
+
+def test_a_rules_criteria_are_chosen_from_the_versions_own_findings(client, people, published):
+    draft = versions.new_draft(published)
+    rule = draft.rules.get(code="suspected_fracture")
+    as_(client, people["editor"])
+    page = client.get(reverse("admin:pathway_rule_change", args=[rule.pk])).text
+    assert '<select name="criteria-0-subject"' in page
+    assert "Trauma before the symptoms began? (trauma)" in page
+    assert "The most likely level (level)" in page
+    assert 'data-vocabulary="' + admin("vocabulary", draft.pk) + '"' in page
+    assert "js/admin-criteria.js" in page
+
+
+def test_an_enable_when_offers_no_level(client, people, published):
+    draft = versions.new_draft(published)
+    question = draft.questions.get(code="ces_onset")
+    as_(client, people["editor"])
+    page = client.get(reverse("admin:pathway_question_change", args=[question.pk])).text
+    assert "The most likely level (level)" not in page
+    assert "New difficulty passing urine? (ces_bladder)" in page
+
+
+def test_the_vocabulary_gives_each_findings_kind_options_and_range(client, people, published):
+    as_(client, people["editor"])
+    data = client.get(admin("vocabulary", published.pk)).json()
+    assert data["questions"]["trauma"]["kind"] == "choice"
+    assert ["major", "Significant trauma (for example a fall from height or a road "
+                     "collision)"] in data["questions"]["trauma"]["options"]
+    assert (data["questions"]["age"]["min"], data["questions"]["age"]["max"]) == (16, 110)
+    assert "contains" in data["opsByKind"]["multi"] and "lte" not in data["opsByKind"]["tri"]
+    assert {"L5", "peroneal"} <= {code for code, _ in data["questions"]["level"]["options"]}
+    as_(client, people["outsider"])
+    assert client.get(admin("vocabulary", published.pk)).status_code == 403
+
+
+def test_a_criterion_naming_a_finding_outside_the_version_is_refused(client, people, published):
+    draft = versions.new_draft(published)
+    rule = draft.rules.get(code="suspected_fracture")
+    criterion = rule.criteria.get()
+    as_(client, people["editor"])
+    url = reverse("admin:pathway_rule_change", args=[rule.pk])
+    form = {"pathway": draft.pk, "code": rule.code, "title": rule.title, "order": rule.order,
+            "effect": "tier", "target": "urgent", "weight": "0", "rationale": rule.rationale,
+            "action": rule.action, "patient_line": rule.patient_line,
+            "sources": [s.pk for s in rule.sources.all()],
+            "criteria-TOTAL_FORMS": "1", "criteria-INITIAL_FORMS": "1",
+            "criteria-MIN_NUM_FORMS": "0", "criteria-MAX_NUM_FORMS": "1000",
+            "criteria-0-id": criterion.pk, "criteria-0-rule": rule.pk, "criteria-0-group": "1",
+            "criteria-0-subject": "shoe_size", "criteria-0-op": "eq",
+            "criteria-0-value_text": "9"}
+    response = client.post(url, form)
+    assert response.status_code == 200
+    assert "Select a valid choice. shoe_size is not one of the available choices." in (
+        response.text)
+    criterion.refresh_from_db()
+    assert criterion.subject == "trauma"
+    form.update({"criteria-0-subject": "trauma", "criteria-0-op": "lte",
+                 "criteria-0-value_text": "major"})
+    response = client.post(url, form)
+    assert "does not fit trauma (choice)" in response.text

@@ -187,6 +187,52 @@ def test_the_print_footer_stylesheet_carries_the_reference_on_every_page(client,
     assert client.get(reverse("handout_css", kwargs={"pk": uuid.uuid4()})).status_code == 404
 
 
+def case(code):
+    return next(c for c in CASES if c["code"] == code)
+
+
+SPINAL = ("steroid injection near the nerve in your back", "Operation to take out the disc bulge")
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("V11", "A brace to hold your foot up"),
+    ("V26", "Exercise for the hip, and weight"),
+    ("V33", "Changing how you load the hip, and exercise"),
+    ("R2-05", "Tests to find the cause of the numb feet"),
+])
+def test_a_mimic_gets_its_own_options_and_never_spinal_injection_or_surgery(client, completed,
+                                                                            code, expected):
+    assessment = completed(case(code)["answers"])
+    page = html.unescape(client.get(url(assessment, **{"for": "patient"})).text)
+    assert expected in page
+    for option in SPINAL:
+        assert option not in page, (code, option)
+
+
+def test_a_root_level_gets_the_radicular_options(client, completed):
+    assessment = completed(case("V17")["answers"])
+    page = html.unescape(client.get(url(assessment, **{"for": "patient"})).text)
+    for option in SPINAL:
+        assert option in page
+    assert "Gabapentin" in page or "gabapentin" in page
+
+
+def test_upper_motor_neurone_signs_never_blame_a_nerve_in_the_lower_back(client, completed):
+    assessment = completed(case("V34")["answers"])
+    page = html.unescape(client.get(url(assessment, **{"for": "patient"})).text)
+    assert "spinal cord or brain" in page
+    assert "nerve in your lower back" not in page
+
+
+def test_the_clinician_handout_says_plainly_what_was_not_examined(client, completed):
+    assessment = completed(case("R2-06")["answers"])
+    page = html.unescape(client.get(url(assessment, **{"for": "clinician"})).text)
+    assert "Examination incomplete" in page
+    assert "Knee jerk on the affected side not tested" in readable_text(page)
+    complete = completed(case("V17")["answers"])
+    assert "Examination incomplete" not in client.get(url(complete, **{"for": "clinician"})).text
+
+
 ATTACKS = ["file:///etc/passwd", "http://127.0.0.1:9/internal", "https://example.org/x.png",
            "data:image/svg+xml,<svg/>"]
 

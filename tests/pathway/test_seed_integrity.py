@@ -38,6 +38,11 @@ def test_every_vocabulary_question_exists_with_its_type_step_and_options(pathway
             assert set(spec) <= set(codes), f"{code}: missing {set(spec) - set(codes)}"
 
 
+def test_exactly_the_key_examination_items_are_marked(pathway):
+    marked = set(pathway.questions.filter(key_exam=True).values_list("code", flat=True))
+    assert marked == set(vocabulary.KEY_EXAM)
+
+
 def test_the_five_tiers_and_six_levels_exist_in_order(pathway):
     assert list(pathway.tiers.values_list("code", flat=True)) == vocabulary.TIERS
     assert set(pathway.levels.values_list("code", flat=True)) == set(vocabulary.LEVELS)
@@ -95,7 +100,7 @@ def test_every_region_option_has_a_region_entry():
     codes = set(SensoryRegion.objects.values_list("code", flat=True))
     wanted = set(vocabulary.QUESTIONS["pain_regions"][2]) | set(
         vocabulary.QUESTIONS["sensory_loss"][2])
-    assert wanted - {"none"} <= codes
+    assert wanted - {"none", "not_tested"} <= codes
 
 
 def test_reflexes_tests_conditions_and_treatments_are_complete():
@@ -128,12 +133,28 @@ def test_every_kb_entry_cites_listed_sources_and_has_a_review_date():
         assert item.review_by, entry.slug
 
 
-def test_the_medicines_advice_follows_nice_ng59_2020():
+def test_the_medicines_advice_follows_nice_ng59_2020(pathway):
     medicines = Treatment.objects.get(slug="medicines-for-sciatica")
-    text = " ".join([*medicines.texts(), medicines.patient_involves]).lower()
+    handout = pathway.handout_items.get(code="sciatica-medicines")
+    text = " ".join([*medicines.texts(), handout.involves]).lower()
     for term in ("gabapentin", "pregabalin", "benzodiazepine", "opioid"):
         assert term in text, term
     assert "nice-ng59-medicines-2020" in {s.key for s in medicines.sources.all()}
+    assert "nice-ng59-medicines-2020" in {s.key for s in handout.sources.all()}
+
+
+def test_the_polyneuropathy_handout_never_says_neuropathic_medicines_are_not_offered(pathway):
+    """NG59's 'do not offer gabapentinoids' is for sciatica: a painful polyneuropathy is a
+    different condition, so its handout must not carry the sciatica medicines advice."""
+    from pathway.engine import evaluate
+    from pathway.snapshot import snapshot_for
+    from tests.pathway.vocabulary import KEY_EXAM
+
+    answers = {**dict.fromkeys(KEY_EXAM[:7], 5), "sensory_loss": ["stocking_both_feet"],
+               "reflex_ankle": "absent_both_sides", "pain_regions": ["dorsum_foot"]}
+    result = evaluate(snapshot_for(pathway), answers)
+    assert "neuropathy-tests" in result.handout_items
+    assert "sciatica-medicines" not in result.handout_items
 
 
 def test_the_shipped_seeds_survive_an_export_and_reload_unchanged(tmp_path, pathway):
@@ -147,4 +168,4 @@ def test_the_shipped_seeds_survive_an_export_and_reload_unchanged(tmp_path, path
         original.pathways[0])
     report = seeding.load(tmp_path)
     assert any(line.startswith("knowledge base: 0 created, 0 updated,") for line in report.lines)
-    assert "pathway lumbar-radicular: unchanged (v1, published)" in report.lines
+    assert "pathway lumbar-radicular: unchanged (the seeds match v1, published)" in report.lines

@@ -110,7 +110,7 @@ def test_loading_twice_changes_nothing(db, seeds):
     assert pm.Pathway.objects.count() == 1
     assert seeding.export_pathway(pm.Pathway.objects.get()) == exported
     assert "knowledge base: 0 created, 0 updated, 2 unchanged" in report.lines
-    assert "pathway mini: unchanged (v1, published)" in report.lines
+    assert "pathway mini: unchanged (the seeds match v1, published)" in report.lines
 
 
 def test_a_changed_pathway_becomes_a_new_draft_and_the_published_one_is_untouched(
@@ -125,18 +125,88 @@ def test_a_changed_pathway_becomes_a_new_draft_and_the_published_one_is_untouche
     assert v1.rules.get(code="weak").condition_text().startswith("(power <= 3")
     assert v2.rules.get(code="weak").condition_text() == "power <= 2"
     assert any("loaded them as draft v2" in line for line in report.lines)
-    # Loading the same change again updates that draft in place, not a third version.
-    seeding.load(changed)
+    # Loading the same change again finds it in v2: no third version.
+    report = seeding.load(changed)
     assert pm.Pathway.objects.count() == 2
+    assert "pathway mini: unchanged (the seeds match v2, draft)" in report.lines
 
 
-def test_an_edited_kb_entry_is_updated_in_place(db, tmp_path, seeds):
+def test_a_kb_entry_the_seeds_wrote_is_updated_from_changed_seeds(db, tmp_path, seeds):
     seeding.load(seeds)
     kb = copy.deepcopy(KB)
     kb["muscles"][0]["summary"] = "Lifts the big toe."
-    seeding.load(write_seeds(tmp_path / "changed", kb=kb))
+    report = seeding.load(write_seeds(tmp_path / "changed", kb=kb))
     assert Muscle.objects.get(slug="ehl").summary == "Lifts the big toe."
     assert Entry.objects.count() == 2
+    assert "knowledge base: 0 created, 1 updated, 1 unchanged" in report.lines
+
+
+def test_an_editors_kb_edit_is_never_reverted_by_the_seeds(db, tmp_path, seeds):
+    """Before: every `make serve` reloaded the seeds over the editors' kb edits."""
+    seeding.load(seeds)
+    muscle = Muscle.objects.get(slug="ehl")
+    muscle.summary = "Edited by the clinical lead."
+    muscle.save()
+    source = Source.objects.get(key="src-a")
+    source.citation = "Corrected citation"
+    source.save()
+    report = seeding.load(seeds)  # the same seeds again
+    assert Muscle.objects.get(slug="ehl").summary == "Edited by the clinical lead."
+    assert Source.objects.get(key="src-a").citation == "Corrected citation"
+    assert any("kept 1 edited in the admin" in line and "ehl" in line for line in report.lines)
+    kb = copy.deepcopy(KB)
+    kb["muscles"][0]["summary"] = "Changed in the seeds too."
+    seeding.load(write_seeds(tmp_path / "changed", kb=kb))
+    assert Muscle.objects.get(slug="ehl").summary == "Edited by the clinical lead."
+
+
+def test_a_draft_an_editor_is_working_on_is_never_deleted_or_overwritten(db, tmp_path, seeds):
+    """Before: changed seeds deleted the latest draft and recreated it from the files."""
+    from pathway import versions
+
+    seeding.load(seeds)
+    draft = versions.new_draft(pm.Pathway.objects.get())
+    rule = draft.rules.get(code="weak")
+    rule.title = "An editor's work in progress"
+    rule.save()
+    rules = copy.deepcopy(RULES)
+    rules["rules"][0]["when"] = "power <= 2"
+    report = seeding.load(write_seeds(tmp_path / "changed", rules=rules))
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+    assert draft.rules.get(code="weak").title == "An editor's work in progress"
+    v3 = pm.Pathway.objects.get(version=3)
+    assert (v3.status, v3.rules.get(code="weak").condition_text()) == ("draft", "power <= 2")
+    assert any("Drafts left untouched: v2" in line for line in report.lines)
+
+
+def test_a_previewed_draft_does_not_stop_the_seeds_loading(db, tmp_path, seeds):
+    """Before: a preview assessment on the draft made load_seeds fail with a traceback
+    (a protected foreign key), so `make serve` could not start."""
+    from pathway import versions
+
+    seeding.load(seeds)
+    draft = versions.new_draft(pm.Pathway.objects.get())
+    pm.Assessment.objects.create(pathway=draft, is_preview=True)
+    rules = copy.deepcopy(RULES)
+    rules["rules"][0]["when"] = "power <= 2"
+    seeding.load(write_seeds(tmp_path / "changed", rules=rules))
+    assert pm.Pathway.objects.filter(pk=draft.pk).exists()
+    assert pm.Pathway.objects.count() == 3
+
+
+def test_if_empty_loads_only_a_first_time(db, seeds, capsys):
+    from django.core.management import call_command
+
+    call_command("load_seeds", str(seeds), "--if-empty")
+    assert pm.Pathway.objects.published().count() == 1
+    muscle = Muscle.objects.get(slug="ehl")
+    muscle.summary = "Edited"
+    muscle.save()
+    call_command("load_seeds", str(seeds), "--if-empty")
+    assert "seeds not loaded" in capsys.readouterr().out
+    assert Muscle.objects.get(slug="ehl").summary == "Edited"
+    assert pm.Pathway.objects.count() == 1
 
 
 def test_export_then_load_is_a_lossless_round_trip(db, tmp_path, seeds):
@@ -153,7 +223,7 @@ def test_export_then_load_is_a_lossless_round_trip(db, tmp_path, seeds):
         assert strip(exported.kb[kind]) == strip(original.kb[kind]), kind
     assert strip(exported.sources) == strip(original.sources)
     report = seeding.load(out)
-    assert "pathway mini: unchanged (v1, published)" in report.lines
+    assert "pathway mini: unchanged (the seeds match v1, published)" in report.lines
 
 
 def problems_for(tmp_path, **changes):

@@ -406,6 +406,18 @@ def test_two_clients_answering_different_questions_at_once_both_persist(seeded_c
     assert answers_of(assessment) == {"fever": "no", "ces_bowel": "no"}
 
 
+def test_the_result_page_says_plainly_what_was_not_examined(client, assessment):
+    case = next(c for c in regression_cases() if c["code"] == "R2-06")
+    services.answers_record(assessment=assessment, values=case["answers"])
+    page = client.get(reverse("result", kwargs={"pk": assessment.pk})).text
+    assert "data-exam-incomplete" in page
+    assert "Examination incomplete:" in page
+    assert "not read as normal" in page
+    assert "ankle jerk on the affected side not tested" in " ".join(page.split())
+    assert "big toe extension power (extensor hallucis longus) not graded" in " ".join(
+        page.split())
+
+
 # --- abuse: memory ----------------------------------------------------------------------------
 
 

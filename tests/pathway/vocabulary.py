@@ -25,6 +25,7 @@ QUESTIONS: dict[str, tuple[str, str, object]] = {
         "none", "helped_lasting", "short_lived_or_no_benefit", "declined"]),
     "imaging": ("history", "choice", ["none", "concordant", "discordant"]),
     "compression_history": ("history", "choice", ["yes", "no"]),
+    "weakness_reported": ("history", "choice", ["yes", "no"]),  # revision 2
     "mrc_hip_abduction": ("exam", "mrc", (0, 5)),
     "mrc_knee_extension": ("exam", "mrc", (0, 5)),
     "mrc_ankle_dorsiflexion": ("exam", "mrc", (0, 5)),
@@ -32,15 +33,15 @@ QUESTIONS: dict[str, tuple[str, str, object]] = {
     "mrc_ankle_inversion": ("exam", "mrc", (0, 5)),
     "mrc_ankle_eversion": ("exam", "mrc", (0, 5)),
     "mrc_ankle_plantarflexion": ("exam", "mrc", (0, 5)),
-    "weakness_progressing": ("exam", "choice", ["yes", "no"]),
+    "weakness_progressing": ("exam", "choice", ["yes", "no", "not_assessed"]),
     "contralateral_weakness": ("exam", "choice", ["none", "mild_stable",
-                                                  "severe_or_progressive"]),
+                                                  "severe_or_progressive", "not_tested"]),
     "reflex_knee": ("exam", "choice", REFLEX),
     "reflex_ankle": ("exam", "choice", REFLEX),
     "reflex_medial_hamstring": ("exam", "choice", ["normal", "reduced", "not_tested"]),
     "sensory_loss": ("exam", "multi", [
         "none", "anterior_thigh", "medial_shin", "lateral_calf", "dorsum_foot",
-        "first_web_space", "sole_lateral_foot", "stocking_both_feet"]),
+        "first_web_space", "sole_lateral_foot", "stocking_both_feet", "not_tested"]),
     "slr": ("exam", "choice", TENSION),
     "crossed_slr": ("exam", "choice", TENSION),
     "femoral_stretch": ("exam", "choice", TENSION),
@@ -61,6 +62,11 @@ QUESTIONS: dict[str, tuple[str, str, object]] = {
     "trauma": ("red_flags", "choice", ["none", "major", "minor_with_bone_fragility"]),
     "umn_signs": ("red_flags", "tri", TRI),
 }
+
+# The key examination items: unanswered or not tested, they are listed as `exam_incomplete`.
+KEY_EXAM = ["mrc_hip_abduction", "mrc_knee_extension", "mrc_ankle_dorsiflexion",
+            "mrc_great_toe_extension", "mrc_ankle_inversion", "mrc_ankle_eversion",
+            "mrc_ankle_plantarflexion", "reflex_knee", "reflex_ankle", "slr"]
 
 TIERS = ["emergency", "urgent", "surgical_referral", "injection", "conservative"]
 LEVELS = ["L4", "L5", "S1", "peroneal", "hip", "indeterminate"]

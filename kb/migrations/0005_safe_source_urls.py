@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kb', '0003_governance'),
+        ('kb', '0004_treatment_patient_wording_moves_to_pathway'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pathway', '0005_roles'),
+        ('pathway', '0006_revision_2_content'),
     ]
 
     operations = [
