@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "django_ratelimit",  # for its system checks of the cache it counts in
     "kb",
     "pathway",
 ]
