@@ -230,8 +230,11 @@ def mixed(port, server, env, step_of, cases, flow) -> None:
         counts = results["statuses"].get(kind, {})
         total = sum(counts.values())
         refused = counts.get("429", 0) + counts.get("400", 0)
-        print(f"    {what}: {total} requests, {refused} refused (429 or 400), "
-              f"{total - refused} answered {dict(sorted(counts.items()))}")
+        # A junk body the server stopped reading after its 400 ends in a closed connection.
+        closed = sum(n for status, n in counts.items() if not status.isdigit())
+        print(f"    {what}: {total} requests, {refused} refused (429 or 400), {closed} cut off "
+              f"by the server, {total - refused - closed} answered "
+              f"{dict(sorted(counts.items()))}")
     slow = results["slow_connections"]
     print(f"    three slow-header clients: {slow.get('opened', 0)} connections opened, "
           f"{slow.get('closed by the server', 0)} closed by the server")
