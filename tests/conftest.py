@@ -21,9 +21,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def seeded(db):
-    """The project's own seed files, loaded once for the session (see django_db_setup)."""
-    assert pm.Pathway.objects.filter(slug=settings.PATHWAY_DEFAULT_SLUG).exists()
+def seeded(request, db):
+    """The project's own seed files, loaded once for the session (see django_db_setup).
+
+    A transactional test empties the database when it ends, and pytest-django runs those
+    last: one that asks for `seeded` after another (the browser tests come first) loads them
+    again."""
+    present = pm.Pathway.objects.filter(slug=settings.PATHWAY_DEFAULT_SLUG).exists()
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or bool(
+        marker and marker.kwargs.get("transaction"))
+    if not present and transactional:
+        seeding.load(settings.SEEDS_DIR)
+        present = True
+    assert present
 
 
 @pytest.fixture
