@@ -1,7 +1,9 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class PathwayConfig(AppConfig):
+    default = True  # the module holds the admin's config too
     name = "pathway"
     verbose_name = "Pathway content"
 
@@ -11,3 +13,10 @@ class PathwayConfig(AppConfig):
         from pathway import signals
 
         post_migrate.connect(signals.lock_content, sender=self)
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    """Django's admin, on the site with two-factor sign-in (pathway.admin_site)."""
+
+    default = False
+    default_site = "pathway.admin_site.AdminSite"

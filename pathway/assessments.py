@@ -86,7 +86,9 @@ def may_open(user, assessment: Assessment) -> bool:
     """A preview walks an unpublished draft: only staff who may see the content open it."""
     if not assessment.is_preview:
         return True
-    return user.is_active and user.is_staff and user.has_perm("pathway.view_pathway")
+    verified = getattr(user, "is_verified", lambda: False)()  # signed in with a second factor
+    return (user.is_active and user.is_staff and verified
+            and user.has_perm("pathway.view_pathway"))
 
 
 def assessment_for(request, pk) -> Assessment:

@@ -9,6 +9,7 @@ version, so a handout printed again later says what it said the first time.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from typing import Any
 
 from django.contrib.staticfiles import finders
@@ -78,6 +79,12 @@ def footer_css(assessment, today: dt.date) -> str:
     )
 
 
+# One PDF at a time in each server process: a PDF is a second of CPU under the GIL, and two at
+# once in one process would starve its other threads (every other request it serves). Waiting
+# here costs nothing; rate limits (RATE_LIMITS["pdf"]) bound how many can wait.
+_one_pdf_at_a_time = threading.Lock()
+
+
 def render_pdf(context: dict[str, Any], *, request=None) -> bytes:
     """The handout as PDF bytes. The stylesheet is read from disk, and WeasyPrint may fetch
     nothing but the app's own static files."""
@@ -90,5 +97,6 @@ def render_pdf(context: dict[str, Any], *, request=None) -> bytes:
     page = CSS(string=f"@page {{ size: {PAPERS[context['paper']]}; }}"
                + footer_css(context["assessment"], context["today"]))
     fetcher = StaticFilesOnly()
-    return HTML(string=html, base_url=str(files[0]), url_fetcher=fetcher).write_pdf(
-        stylesheets=[*(CSS(filename=path, url_fetcher=fetcher) for path in files), page])
+    with _one_pdf_at_a_time:
+        return HTML(string=html, base_url=str(files[0]), url_fetcher=fetcher).write_pdf(
+            stylesheets=[*(CSS(filename=path, url_fetcher=fetcher) for path in files), page])

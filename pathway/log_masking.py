@@ -39,3 +39,13 @@ class MaskingGunicornLogger(GunicornLogger):
         super().setup(cfg)
         for log in (self.access_log, self.error_log):
             log.addFilter(MaskAssessmentIds())
+
+
+class WithoutTraceback(logging.Filter):
+    """For refusals that are the client's doing (a request body over the size limit): one line
+    in the log, not a traceback per request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return True

@@ -5,6 +5,7 @@ and with DEBUG off the aid refuses to start without a strong SECRET_KEY. Product
 SECRET_KEY, ALLOWED_HOSTS and usually DATABASE_URL.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 from urllib.parse import quote
@@ -72,7 +73,7 @@ elif not DEBUG:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "pathway.apps.AdminConfig",  # the admin with two-factor sign-in (pathway.admin_site)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -80,6 +81,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "django_ratelimit",  # for its system checks of the cache it counts in
     "kb",
     "pathway",
 ]
@@ -92,11 +98,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
+    # Last, as django-axes asks: it answers a locked-out sign-in attempt.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pathway.urls"
@@ -223,7 +233,8 @@ ASSESSMENT_PURGE_PAUSE = float(os.environ.get("ASSESSMENT_PURGE_PAUSE") or 0.05)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_ids": {"()": "pathway.log_masking.MaskAssessmentIds"}},
+    "filters": {"mask_ids": {"()": "pathway.log_masking.MaskAssessmentIds"},
+                "without_traceback": {"()": "pathway.log_masking.WithoutTraceback"}},
     "formatters": {
         "django.server": {"()": "django.utils.log.ServerFormatter",
                           "format": "[{server_time}] {message}", "style": "{"},
@@ -235,11 +246,70 @@ LOGGING = {
     },
     "loggers": {
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "django.security.RequestDataTooBig": {"filters": ["without_traceback"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
 LOGIN_URL = "admin:login"
+
+# --- abuse --------------------------------------------------------------------------------------
+
+# Proxies in front that append the client's address to X-Forwarded-For (nginx: 1). With 0 the
+# address is the connection's own; set it only when every request comes through the proxies.
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+
+# django-ratelimit (pathway.ratelimits): "N/m", "N/h" or "N/d" per client address, and answers
+# per assessment as well. A clinic behind one NAT address shares the per-address limits.
+# The largest form is a step of answers, a few kilobytes; admin pages post more. A bigger body is
+# refused (400) before it is read into memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
+
+RATE_LIMITS = {
+    "start": os.environ.get("RATE_LIMIT_START", "60/h"),
+    "answers": os.environ.get("RATE_LIMIT_ANSWERS", "600/m"),
+    "answers_per_assessment": os.environ.get("RATE_LIMIT_ANSWERS_PER_ASSESSMENT", "120/m"),
+    "pdf": os.environ.get("RATE_LIMIT_PDF", "10/m"),
+    "login": os.environ.get("RATE_LIMIT_LOGIN", "20/m"),
+}
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+RATELIMIT_IP_META_KEY = "pathway.ratelimits.client_ip"
+RATELIMIT_VIEW = "pathway.ratelimits.refused"
+RATELIMIT_USE_CACHE = "ratelimit"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Shared by every worker and server through the database; `manage.py migrate` makes the
+    # table. Entries outlive every window (a day), and the table is culled past MAX_ENTRIES.
+    "ratelimit": {
+        "BACKEND": "pathway.ratelimits.SharedCounterCache",
+        "LOCATION": "rate_limit_counters",
+        "TIMEOUT": 60 * 60 * 24,
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    },
+}
+# django-ratelimit knows the database cache only as non-atomic (E003 is about Django's own
+# class; this one's incr is atomic, see SharedCounterCache) and supports memcached or Redis
+# officially (W001): neither is needed here.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+
+# django-axes: after AXES_FAILURE_LIMIT failed admin sign-ins from one address, or for one
+# username, every attempt (even with the right password) is refused for AXES_COOLOFF_TIME.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "pathway.ratelimits.client_ip"
+
+# Staff sessions (the admin) end after this long without a request, and every request
+# restarts the clock. Clinicians have no session.
+SESSION_COOKIE_AGE = 60 * env_int("SESSION_IDLE_MINUTES", 30)
+SESSION_SAVE_EVERY_REQUEST = True
+# The issuer shown in an authenticator app beside a TOTP device.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Leg pain pathway")
 
 # The pathway the start page, the guided form and `manage.py assess` use unless told otherwise.
 PATHWAY_DEFAULT_SLUG = os.environ.get("PATHWAY_DEFAULT_SLUG", "lumbar-radicular")

@@ -40,6 +40,7 @@ from pathway.engine.evaluate import asked, is_asked
 from pathway.engine.model import QuestionSpec
 from pathway.forms import StepForm, step_questions
 from pathway.models import Pathway
+from pathway.ratelimits import limit
 from pathway.snapshot import snapshot_for
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ def start(request):
 
 
 @require_POST
+@limit("start")
 def assessment_start(request):
     pathway = Pathway.objects.published().for_slug(settings.PATHWAY_DEFAULT_SLUG).first()
     if pathway is None:
@@ -127,6 +129,8 @@ def resume(request, pk):
 
 @private
 @require_http_methods(["GET", "HEAD", "POST"])
+@limit("answers")
+@limit("answers", per="assessment")
 def step(request, pk, step):
     ctx = load(request, pk)
     state = ctx.state(step)
@@ -420,6 +424,8 @@ def render_step(request, ctx: Context, state: StepState, form: StepForm):
 
 @private
 @require_http_methods(["GET", "HEAD", "POST"])
+@limit("answers")
+@limit("answers", per="assessment")
 def review(request, pk):
     ctx = load(request, pk)
     if ctx.first_incomplete:
@@ -474,6 +480,7 @@ def handout_page(request, pk):
 
 @private
 @require_http_methods(["GET", "HEAD"])
+@limit("pdf", method="GET")
 def handout_pdf(request, pk):
     context, refusal = handout_request(request, pk)
     if refusal:

@@ -151,10 +151,8 @@ def test_malformed_input_is_one_line_and_exit_2(seeded, name):
     str(caught.value).encode("utf-8")  # printable as it stands
 
 
-def test_deeply_nested_json_exits_2_without_a_traceback(seeded):
-    result = subprocess.run([sys.executable, "manage.py", "assess", "-"], cwd=ROOT,
-                            input=MALFORMED["deep arrays"], capture_output=True, text=True,
-                            env={**os.environ, "DEBUG": "1"}, check=False)
+def test_deeply_nested_json_exits_2_without_a_traceback(database):
+    result = run(database, MALFORMED["deep arrays"])
     assert result.returncode == 2
     assert result.stdout == ""
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -14,6 +14,7 @@ from kb.models import Source
 from pathway import checks, versions
 from pathway import models as pm
 from pathway.publishing import PublishRefused, publish
+from tests.conftest import verified_login
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -44,7 +45,7 @@ def people(client):
 def as_(client, user):
     client.logout()
     if user is not None:
-        client.force_login(user)
+        verified_login(client, user)
     return client
 
 

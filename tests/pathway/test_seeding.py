@@ -321,17 +321,21 @@ def test_a_missing_directory_is_reported(db, tmp_path):
 # --- malformed and unsafe input ---------------------------------------------------------------
 
 
-def load_command(seeds_dir):
-    """`manage.py load_seeds DIR` as an operator runs it: exit status and output."""
+def load_command(seeds_dir, database_dir):
+    """`manage.py load_seeds DIR` as an operator runs it, on a database of its own: exit status
+    and output."""
     import os
     import subprocess
     import sys
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "pathway.settings",
+           "DATABASE_URL": f"sqlite:///{database_dir}/db.sqlite3"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=root, env=env,
+                   check=True, capture_output=True)
     return subprocess.run([sys.executable, "manage.py", "load_seeds", str(seeds_dir)],
-                          cwd=root, env={**os.environ, "DEBUG": "1"}, capture_output=True,
-                          text=True, check=False)
+                          cwd=root, env=env, capture_output=True, text=True, check=False)
 
 
 @pytest.mark.parametrize("content", [
@@ -353,7 +357,7 @@ def test_malformed_rules_are_refused_with_exit_2_and_change_nothing(db, tmp_path
 def test_load_seeds_given_deeply_nested_yaml_exits_2_without_a_traceback(db, tmp_path):
     seeds = write_seeds(tmp_path)
     (seeds / "pathways" / "mini" / "rules.yaml").write_text("[" * 100_000 + "]" * 100_000)
-    result = load_command(seeds)
+    result = load_command(seeds, tmp_path)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "rules.yaml: nested too deeply" in result.stderr

@@ -489,3 +489,12 @@ def test_the_later_of_two_tabs_changing_the_same_question_wins(client, assessmen
     assert answers_of(assessment)["fever"] == "no"
     history = pm.AnswerChange.objects.filter(assessment=assessment, question="fever")
     assert list(history.values_list("value", flat=True)) == ["no", "yes", "no"]
+
+
+def test_a_body_of_megabytes_is_refused_before_it_is_read(client, assessment):
+    services.answers_record(assessment=assessment, values=RED_FLAGS_NO)
+    url = step_url(assessment, "history")
+    for headers in ({}, HTMX):
+        response = client.post(url, {"age": "9" * 2_000_000, "nav": "continue"}, **headers)
+        assert response.status_code == 400
+    assert answers_of(assessment) == RED_FLAGS_NO

@@ -1,4 +1,4 @@
-"""Django's `migrate`, which also creates a missing SQLite database file.
+"""Django's `migrate`, which also creates a missing SQLite database file and the cache tables.
 
 The app opens SQLite read-write only (`mode=rw`, see settings), so a server pointed at a
 missing file fails instead of serving from a new empty database; creating the file is the
@@ -8,6 +8,7 @@ deliberate step of setting up, which is this command.
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from django.core.management import call_command
 from django.core.management.commands.migrate import Command as MigrateCommand
 from django.db import connections
 
@@ -30,4 +31,9 @@ class Command(MigrateCommand):
             path.touch()
             if options.get("verbosity", 1):
                 self.stdout.write(f"Created the SQLite database file {path}")
-        return super().execute(*args, **options)
+        result = super().execute(*args, **options)
+        # The rate-limit counters' table (pathway.ratelimits); Django makes cache tables apart
+        # from migrations, and a deployment should need one command, not two.
+        call_command("createcachetable", database=options.get("database") or "default",
+                     verbosity=0)
+        return result
