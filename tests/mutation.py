@@ -40,8 +40,16 @@ SWAPS: dict[type, list[type]] = {
     ast.Add: [ast.Sub], ast.Sub: [ast.Add], ast.Mult: [ast.Div], ast.Div: [ast.Mult],
 }
 
-# file:index -> why no test can tell the mutant from the original (reviewed by hand).
-EQUIVALENT: dict[str, str] = {}
+# (file, source line, mutation) -> why no behaviour can tell the mutant from the original.
+# Reviewed by hand; keyed on the line's text so it survives edits elsewhere in the file.
+EQUIVALENT: dict[tuple[str, str, str], str] = {
+    ("pathway/engine/model.py", "required: bool = False", "False -> True"):
+        "the engine never reads `required` (the step pages do); every snapshot sets it",
+    ("pathway/engine/model.py", "weight: float = 0.0", "0.0 -> 1.0"):
+        "only tier rules take the default weight, and tier rules never read it",
+    ("pathway/engine/model.py", "review_interval_days: int = 0", "0 -> 1"):
+        "the engine never reads a tier's review interval; every snapshot sets it",
+}
 
 
 @dataclass(frozen=True)
@@ -50,17 +58,23 @@ class Mutant:
     index: int
     line: int
     description: str
+    source: str = ""  # the mutated line, stripped
 
     @property
     def key(self) -> str:
         return f"{self.path}:{self.index}"
 
+    @property
+    def equivalent(self) -> str | None:
+        return EQUIVALENT.get((self.path, self.source, self.description))
+
 
 def _sites(tree: ast.AST) -> Iterator[tuple[ast.AST, str, object]]:
     """Every place a mutation can go: (node, what, replacement)."""
-    # `slots=True` changes memory layout, not behaviour: never a mutation site.
+    # How a dataclass is laid out, printed or compared by its derived fields (`slots`, and
+    # `field(init=False, repr=False, compare=False)`) is declaration, not behaviour.
     layout = {id(kw.value) for node in ast.walk(tree) if isinstance(node, ast.Call)
-              for kw in node.keywords if kw.arg == "slots"}
+              for kw in node.keywords if kw.arg in {"slots", "init", "repr", "compare"}}
     docstrings = {id(node.body[0].value) for node in ast.walk(tree)
                   if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef
                                 | ast.AsyncFunctionDef)
@@ -90,8 +104,11 @@ def _sites(tree: ast.AST) -> Iterator[tuple[ast.AST, str, object]]:
 
 def mutants(module: str) -> list[Mutant]:
     path = f"pathway/engine/{module}.py"
-    tree = ast.parse((ROOT / path).read_text())
-    return [Mutant(path, i, getattr(node, "lineno", 0), what)
+    text = (ROOT / path).read_text()
+    lines = text.splitlines()
+    tree = ast.parse(text)
+    return [Mutant(path, i, getattr(node, "lineno", 0), what,
+                   lines[node.lineno - 1].strip() if getattr(node, "lineno", 0) else "")
             for i, (node, what, _) in enumerate(_sites(tree))]
 
 
@@ -154,10 +171,11 @@ def main(argv: list[str]) -> None:
         for mutant, verdict, _seconds in pool.map(run, all_mutants):
             results.append((mutant, verdict))
             if verdict == "survived":
-                note = EQUIVALENT.get(mutant.key)
+                note = mutant.equivalent
                 print(f"  survived {mutant.key} line {mutant.line}: {mutant.description}"
-                      + (f"  [equivalent: {note}]" if note else ""), flush=True)
-    equivalent = sum(1 for m, v in results if v == "survived" and m.key in EQUIVALENT)
+                      f"  `{mutant.source}`" + (f"  [equivalent: {note}]" if note else ""),
+                      flush=True)
+    equivalent = sum(1 for m, v in results if v == "survived" and m.equivalent)
     caught = sum(1 for _, v in results if v in {"caught", "timeout"})
     hung = sum(1 for _, v in results if v == "timeout")
     scored = len(results) - equivalent

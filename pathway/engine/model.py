@@ -140,9 +140,9 @@ class Snapshot:
     rules: tuple[RuleSpec, ...]
     tiers: tuple[TierSpec, ...]
     levels: tuple[LevelSpec, ...]
+    threshold: float  # the score a level needs before it is named (content, no default)
+    margin: float  # how far it must lead the next level
     default_tier: str = "conservative"
-    threshold: float = 2.0
-    margin: float = 1.0
     handout_items: tuple[HandoutItemSpec, ...] = ()
     question_by_code: dict[str, QuestionSpec] = field(init=False, repr=False, compare=False)
     tier_by_code: dict[str, TierSpec] = field(init=False, repr=False, compare=False)

@@ -313,3 +313,29 @@ def test_the_json_form_carries_the_contract_fields():
     assert data["fired"][1] == {"rule": "t", "effect": "tier", "target": "urgent",
                                 "because": ["power <= 3 (answer: 3)"]}
     assert data["red_flags_incomplete"] == ["fever"]
+
+
+def test_an_options_label_is_looked_up_by_its_code():
+    question = snapshot().question_by_code["side"]
+    assert (question.label_for("left"), question.label_for("right")) == ("Left", "Right")
+    assert question.label_for("unknown") == "unknown"
+
+
+def test_each_step_lists_its_own_questions_in_order():
+    steps = {step.code: [q.code for q in questions]
+             for step, questions in snapshot().steps_with_questions()}
+    assert steps["flags"] == ["alarm", "alarm_onset", "alarm_detail", "fever"]
+    assert steps["exam"][:3] == ["age", "power", "side"]
+
+
+def test_every_engine_value_is_immutable_so_one_snapshot_serves_every_request():
+    import dataclasses
+    import inspect
+
+    from pathway.engine import conditions, invariants, lint, model
+    from pathway.engine import evaluate as evaluate_module
+
+    for module in (conditions, model, evaluate_module, lint, invariants):
+        for name, obj in inspect.getmembers(module, dataclasses.is_dataclass):
+            if inspect.isclass(obj) and obj.__module__ == module.__name__:
+                assert obj.__dataclass_params__.frozen, f"{module.__name__}.{name}"

@@ -42,6 +42,8 @@ def snapshot(rules=None, questions=None, items=(), **changes):
         tiers=(TierSpec("urgent", 1), TierSpec("conservative", 2)),
         levels=(LevelSpec("L5"), LevelSpec("indeterminate")),
         default_tier="conservative",
+        threshold=1.5,
+        margin=1.0,
         handout_items=tuple(items),
     )
     return dataclasses.replace(base, **changes) if changes else base
@@ -153,3 +155,39 @@ def test_the_pathway_itself_default_tier_ranks_and_emptiness():
     assert ("unknown reference", "pathway", "default_tier") in found
     assert ("duplicate", "pathway", "tiers") in found
     assert ("empty", "pathway", "rules") in found
+
+
+def test_mrc_grades_run_from_0_to_5_whatever_the_spec_says():
+    snap = snapshot(rules=(rule("alarm", "urgent", "alarm = yes"),
+                           rule("flaccid", "urgent", "power = 0"),
+                           rule("full", "urgent", "power >= 5")))
+    assert not any(f.where in {"rule flaccid", "rule full"} for f in lint(snap))
+    snap = snapshot(rules=(rule("alarm", "urgent", "alarm = yes"), rule("six", "urgent",
+                                                                        "power >= 6")))
+    assert any("outside the range of power" in f.message for f in lint(snap))
+
+
+def test_a_one_value_range_is_allowed_and_a_half_range_is_reported():
+    questions = (
+        QuestionSpec("alarm", "flags", "tri", red_flag=True, options=TRI),
+        QuestionSpec("fixed", "flags", "number", minimum=5, maximum=5),
+        QuestionSpec("half", "flags", "number", minimum=5),
+    )
+    snap = snapshot(questions=questions, rules=(
+        rule("alarm", "urgent", "alarm = yes"), rule("half_rule", "urgent", "half >= 6")))
+    found = kinds(snap)
+    assert not any(where == "question fixed" for _, where, _ in found)
+    assert ("no range", "question half", "range") in found
+
+
+def test_a_tier_reached_only_by_a_malformed_rule_is_unreachable():
+    for condition in ("alarm < 3", "temperature >= 38"):
+        snap = snapshot(rules=(rule("bad", "urgent", condition),
+                               rule("alarm", "conservative", "alarm = yes")))
+        assert ("unreachable tier", "tier urgent", "") in kinds(snap), condition
+
+
+def test_a_group_no_value_of_either_finding_can_satisfy_is_never_true():
+    snap = snapshot(rules=(rule("alarm", "urgent", "alarm = yes"),
+                           rule("never", "urgent", "(age < 16 or power < 0)")))
+    assert ("rule never true", "rule never", "when") in kinds(snap)
