@@ -17,11 +17,20 @@ from django.urls import reverse
 from pathway import services
 from pathway.engine import AnswerError, evaluate, validate
 from pathway.engine.evaluate import Result, asked, is_asked
-from pathway.engine.model import QuestionSpec, Snapshot, StepSpec
+from pathway.engine.model import NOT_DONE, QuestionSpec, Snapshot, StepSpec
 from pathway.models import Assessment
 from pathway.snapshot import snapshot_for
 
 logger = logging.getLogger(__name__)
+
+# The tier code that never waits (a contract of spec/findings.md): once it is suggested, the
+# result and handouts open before the other steps are finished.
+EMERGENCY = "emergency"
+# Tiers the live panel shows even before the red flags are screened: they only ever escalate.
+ESCALATIONS = frozenset({EMERGENCY, "urgent"})
+# Criteria that hold because something is absent; they never point at the answer that raised
+# an alarm.
+ABSENCE_OPS = frozenset({"unanswered", "ne", "not_in", "not_contains"})
 
 
 @dataclass
@@ -31,6 +40,7 @@ class StepState:
     complete: bool
     reachable: bool = False
     current: bool = False
+    missing: int = 0  # required questions still unanswered
 
 
 @dataclass
@@ -42,10 +52,37 @@ class Context:
     stored: dict[str, Any]  # answers as stored
     answers: dict[str, Any] = field(default_factory=dict)  # the usable ones
     states: list[StepState] = field(default_factory=list)
+    _result: Result | None = field(default=None, repr=False)
 
     @property
     def first_incomplete(self) -> StepState | None:
         return next((s for s in self.states if not s.complete), None)
+
+    def set_answers(self, answers: dict[str, Any]) -> None:
+        self.answers = answers
+        self.states = states_for(self.snapshot, answers)
+        self._result = None
+
+    @property
+    def result(self) -> Result:
+        """The answers evaluated (without what-would-change), once per state."""
+        if self._result is None:
+            self._result = evaluate(self.snapshot, self.answers, what_would_change=False)
+        return self._result
+
+    @property
+    def emergency(self) -> bool:
+        return self.result.tier == EMERGENCY
+
+    @property
+    def result_open(self) -> bool:
+        """The result and handouts: when every step is done, or at once for an emergency."""
+        return self.first_incomplete is None or self.emergency
+
+    @property
+    def screened(self) -> bool:
+        """Every step that asks red-flag questions is complete."""
+        return all(s.complete for s in self.states if any(q.red_flag for q in s.questions))
 
     def state(self, code: str) -> StepState | None:
         return next((s for s in self.states if s.step.code == code), None)
@@ -76,9 +113,9 @@ def states_for(snapshot: Snapshot, answers: dict[str, Any]) -> list[StepState]:
     states, reachable = [], True
     for step, questions in snapshot.steps_with_questions():
         shown = [q for q in questions if is_asked(q, facts)]
-        complete = all(q.code in facts for q in shown if q.required)
-        states.append(StepState(step, shown, complete, reachable))
-        reachable = reachable and complete
+        missing = sum(1 for q in shown if q.required and q.code not in facts)
+        states.append(StepState(step, shown, not missing, reachable, missing=missing))
+        reachable = reachable and not missing
     return states
 
 
@@ -103,26 +140,58 @@ def load(request, pk) -> Context:
     snapshot = snapshot_for(assessment.pathway)
     stored = services.answers_for(assessment)
     context = Context(assessment, snapshot, stored)
-    context.answers = usable(snapshot, stored)
-    context.states = states_for(snapshot, context.answers)
+    context.set_answers(usable(snapshot, stored))
     return context
 
 
+def alarm_questions(result: Result) -> dict[str, list[str]]:
+    """Question code -> the titles of the emergency rules its answer fired, so the warning
+    can stand beside the answer that raised it."""
+    if result.tier != EMERGENCY:
+        return {}
+    found: dict[str, list[str]] = {}
+    for fired in result.tier_rules_fired:
+        if fired.rule.target != EMERGENCY:
+            continue
+        for because in fired.because:
+            if because.criterion.op not in ABSENCE_OPS and because.criterion.subject != "level":
+                titles = found.setdefault(because.criterion.subject, [])
+                if fired.rule.title not in titles:
+                    titles.append(fired.rule.title)
+    return found
+
+
 def page_context(ctx: Context, result: Result | None = None, **extra: Any) -> dict[str, Any]:
-    result = result or evaluate(ctx.snapshot, ctx.answers, what_would_change=False)
+    result = result or ctx.result
+    complete = ctx.first_incomplete is None
+    result_open = complete or result.tier == EMERGENCY
     return {
         "assessment": ctx.assessment,
         "pathway": ctx.assessment.pathway,
         "snapshot": ctx.snapshot,
         "states": ctx.states,
-        "all_complete": ctx.first_incomplete is None,
+        "all_complete": complete,
+        "result_open": result_open,
+        # Until the red flags are screened, the live panel names no tier: a reassuring one
+        # before the screen is done would be read as an all-clear.
+        "suggesting": ctx.screened or result.tier in ESCALATIONS,
+        "unfinished": [s for s in ctx.states if not s.complete],
         "result": result,
         "tier": ctx.snapshot.tier_by_code[result.tier],
         "level": ctx.snapshot.level_by_code.get(result.level),
         "answers": ctx.answers,
-        "tail_steps": [("review", "Review", 1), ("result", "Result", 2)],
+        "tail_steps": [("review", "Review", 1, complete), ("result", "Result", 2, result_open)],
         **extra,
     }
+
+
+@dataclass
+class Escalations:
+    """Red-flag answers that would make the suggestion more urgent, as a clinician expects:
+    listed in one line per tier instead of a line each."""
+
+    tier: Any  # TierSpec
+    questions: list[QuestionSpec]
 
 
 @dataclass
@@ -135,7 +204,14 @@ class Explanation:
     runner_up: Any
     gaps: list[QuestionSpec]
     exam_gaps: list[QuestionSpec]
-    changes: list
+    changes: list  # the changes a clinician would not simply expect, most urgent first
+    escalations: list[Escalations]
+    other_scores: list  # score rules that fired for a level other than the one named
+
+    @property
+    def actions(self) -> list:
+        """The fired rules of the suggested tier that say what to do."""
+        return [fired for fired in self.tier_rules if fired.rule.action]
 
 
 def explain(snapshot: Snapshot, outcome: Result) -> Explanation:
@@ -144,7 +220,19 @@ def explain(snapshot: Snapshot, outcome: Result) -> Explanation:
     top = next((s for s in outcome.differential if s.code == outcome.level), None)
     gaps = [snapshot.question_by_code[code] for code in outcome.red_flags_incomplete]
     exam_gaps = [snapshot.question_by_code[code] for code in outcome.exam_incomplete]
-    changes = sorted(outcome.what_would_change,
-                     key=lambda c: snapshot.tier_by_code[c.tier].rank)
-    return Explanation(tier_rules, other, top, outcome.runner_up, gaps, exam_gaps, changes)
-
+    rank = {code: tier.rank for code, tier in snapshot.tier_by_code.items()}
+    changes, escalating = [], {}
+    for change in sorted(outcome.what_would_change, key=lambda c: rank[c.tier]):
+        question = snapshot.question_by_code[change.question]
+        if (question.red_flag and change.after not in NOT_DONE
+                and rank[change.tier] < rank[outcome.tier]):
+            listed = escalating.setdefault(change.tier, [])
+            if question not in listed:
+                listed.append(question)
+        else:
+            changes.append(change)
+    escalations = [Escalations(snapshot.tier_by_code[code], questions)
+                   for code, questions in escalating.items()]
+    other_scores = [f for f in outcome.score_rules_fired if top is None or f not in top.fired]
+    return Explanation(tier_rules, other, top, outcome.runner_up, gaps, exam_gaps, changes,
+                       escalations, other_scores)
