@@ -195,6 +195,14 @@ class Escalations:
 
 
 @dataclass
+class Changes:
+    """The single-answer changes that would give one tier."""
+
+    tier: Any  # TierSpec
+    changes: list
+
+
+@dataclass
 class Explanation:
     """A result arranged for reading: the reasons for the tier, the level and the gaps."""
 
@@ -204,7 +212,7 @@ class Explanation:
     runner_up: Any
     gaps: list[QuestionSpec]
     exam_gaps: list[QuestionSpec]
-    changes: list  # the changes a clinician would not simply expect, most urgent first
+    changes: list[Changes]  # those a clinician would not simply expect, by tier, most urgent first
     escalations: list[Escalations]
     other_scores: list  # score rules that fired for a level other than the one named
 
@@ -221,7 +229,8 @@ def explain(snapshot: Snapshot, outcome: Result) -> Explanation:
     gaps = [snapshot.question_by_code[code] for code in outcome.red_flags_incomplete]
     exam_gaps = [snapshot.question_by_code[code] for code in outcome.exam_incomplete]
     rank = {code: tier.rank for code, tier in snapshot.tier_by_code.items()}
-    changes, escalating = [], {}
+    unexpected: dict[str, list] = {}
+    escalating: dict[str, list] = {}
     for change in sorted(outcome.what_would_change, key=lambda c: rank[c.tier]):
         question = snapshot.question_by_code[change.question]
         if (question.red_flag and change.after not in NOT_DONE
@@ -230,7 +239,9 @@ def explain(snapshot: Snapshot, outcome: Result) -> Explanation:
             if question not in listed:
                 listed.append(question)
         else:
-            changes.append(change)
+            unexpected.setdefault(change.tier, []).append(change)
+    changes = [Changes(snapshot.tier_by_code[code], listed)
+               for code, listed in unexpected.items()]
     escalations = [Escalations(snapshot.tier_by_code[code], questions)
                    for code, questions in escalating.items()]
     other_scores = [f for f in outcome.score_rules_fired if top is None or f not in top.fired]

@@ -15,7 +15,7 @@ from pathway.assessments import EMERGENCY, Context, Explanation
 from pathway.engine.evaluate import Result, asked
 from pathway.engine.model import NOT_DONE, QuestionSpec
 from pathway.layout import Grid, blocks
-from pathway.templatetags.pathway_tags import answer_text, because_text
+from pathway.templatetags.pathway_tags import answer_text, reasons
 
 NEGATIVE = frozenset({"no", "none"})
 
@@ -60,26 +60,24 @@ def grid_line(grid: Grid, facts: dict[str, Any]) -> str:
     return f"{grid.kind.title}: {head} except {'; '.join(exceptions)}"
 
 
-def findings(ctx: Context) -> list[str]:
+def findings(ctx: Context) -> list[tuple[str, list[str]]]:
+    """Each step's answers in a clinician's shorthand: (step title, items)."""
     facts = asked(ctx.snapshot, ctx.answers)
-    lines = []
+    out = []
     for state in ctx.states:
         questions = state.questions
         if any(q.red_flag for q in questions):
-            lines.append(f"{state.step.title}: {red_flag_line(questions, facts)}.")
+            out.append((state.step.title, [red_flag_line(questions, facts)]))
             continue
-        parts = []
+        items = []
         for block in blocks(tuple(questions)):
             if isinstance(block, Grid):
-                parts.append(grid_line(block, facts))
+                items.append(grid_line(block, facts))
             elif block.question.code in facts:
-                parts.append(f"{short(block.question)}: "
+                items.append(f"{short(block.question)}: "
                              f"{said(block.question, facts[block.question.code])}")
-        if parts:
-            lines.append(f"{state.step.title}: {'; '.join(parts)}.")
-        else:
-            lines.append(f"{state.step.title}: not done.")
-    return lines
+        out.append((state.step.title, items or ["not done"]))
+    return out
 
 
 def record_note(ctx: Context, result: Result, explained: Explanation, today: dt.date) -> str:
@@ -88,7 +86,7 @@ def record_note(ctx: Context, result: Result, explained: Explanation, today: dt.
     tier = snapshot.tier_by_code[result.tier]
     level = snapshot.level_by_code.get(result.level)
     lines = [f"{pathway.title}: decision support, {today:%-d %b %Y}.", "", "FINDINGS"]
-    lines += findings(ctx)
+    lines += [f"{title}: {'; '.join(items)}." for title, items in findings(ctx)]
     lines += ["", "SUGGESTION", f"{tier.title}. When: {tier.timeframe}."]
     for fired in explained.actions:
         lines.append(f"- {fired.rule.action}")
@@ -99,8 +97,7 @@ def record_note(ctx: Context, result: Result, explained: Explanation, today: dt.
                     if explained.top else "") + ".")
     lines += ["", "BASIS"]
     for fired in explained.tier_rules:
-        reasons = "; ".join(because_text(b, snapshot) for b in fired.because)
-        lines.append(f"- {fired.rule.title}: {reasons}.")
+        lines.append(f"- {fired.rule.title}: {reasons(fired, snapshot)}.")
     if not explained.tier_rules:
         lines.append(f"- No rule for a more urgent tier fired: the default, {tier.title}.")
     if explained.top:

@@ -55,6 +55,25 @@ def because_text(because: Because, snapshot: Snapshot) -> str:
     return f"{prompt}: {answer}"
 
 
+@register.simple_tag
+def reasons(fired, snapshot: Snapshot, said: frozenset = frozenset()) -> str:
+    """Why a rule fired, in words: each criterion that held, with the bare "was answered" ones
+    (a graded examination, say) named together rather than one clause each. Criteria in `said`
+    (given for a rule listed before) are left out."""
+    answered, parts = [], []
+    for because in fired.because:
+        if because in said:
+            continue
+        question = snapshot.question_by_code.get(because.criterion.subject)
+        if because.criterion.op == "answered" and question is not None:
+            answered.append(question.prompt.split(" (", 1)[0].rstrip("?"))
+        else:
+            parts.append(because_text(because, snapshot))
+    if answered:
+        parts.append("recorded: " + ", ".join(answered))
+    return "; ".join(parts)
+
+
 @register.filter
 def get(mapping: dict, key: Any) -> Any:
     return mapping.get(key) if mapping else None
