@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
+from django.db import connection
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from pathway import services
+from pathway import status
 from pathway.engine import AnswerError, evaluate, validate
 from pathway.engine.evaluate import Result, asked, is_asked
 from pathway.engine.model import NOT_DONE, QuestionSpec, Snapshot, StepSpec
-from pathway.models import Assessment
+from pathway.models import Answer, Assessment, Pathway
 from pathway.snapshot import snapshot_for
 
 logger = logging.getLogger(__name__)
@@ -129,19 +130,85 @@ def may_open(user, assessment: Assessment) -> bool:
 def assessment_for(request, pk) -> Assessment:
     """The assessment at this URL, for every endpoint of it; not found for anyone who may not
     open it (a refusal would confirm that it exists)."""
-    assessment = get_object_or_404(Assessment.objects.select_related("pathway"), pk=pk)
-    if not may_open(request.user, assessment):
-        raise Http404("No such assessment.")
-    return assessment
+    return _read(request, pk)[0]
 
 
 def load(request, pk) -> Context:
-    assessment = assessment_for(request, pk)
+    assessment, stored = _read(request, pk)
     snapshot = snapshot_for(assessment.pathway)
-    stored = services.answers_for(assessment)
     context = Context(assessment, snapshot, stored)
     context.set_answers(usable(snapshot, stored))
     return context
+
+
+def _read(request, pk) -> tuple[Assessment, dict[str, Any]]:
+    """The assessment, its pathway version and its stored answers, in one query.
+
+    Every page of an assessment starts here, so this read is written for speed: the query
+    compiler's own work for the two ORM queries it replaces was most of a step page's
+    database time. The statement and the column conversions come from the models' metadata,
+    so they follow any migration; the values are converted exactly as the ORM converts them.
+    """
+    statement = _reading()
+    fields = Assessment._meta.concrete_fields
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [Assessment._meta.pk.get_db_prep_value(pk, connection)])
+        rows = cursor.fetchall()
+    if not rows:
+        raise Http404("No such assessment.")
+    n = len(fields)
+    values = list(rows[0][:n])
+    for i, model_field in enumerate(fields):
+        column = model_field.get_col(Assessment._meta.db_table)
+        for convert in (connection.ops.get_db_converters(column)
+                        + column.get_db_converters(connection)):
+            values[i] = convert(values[i], column, connection)
+    assessment = Assessment.from_db(connection.alias, [f.attname for f in fields], values)
+    assessment.pathway = _version(assessment.pathway_id, *rows[0][n:n + 2])
+    if not may_open(request.user, assessment):
+        raise Http404("No such assessment.")
+    value = Answer._meta.get_field("value")
+    stored = {row[n + 2]: value.from_db_value(row[n + 3], None, connection)
+              for row in rows if row[n + 2] is not None}
+    return assessment, stored
+
+
+@cache
+def _reading() -> str:
+    quote = connection.ops.quote_name
+    assessment, version, answer = Assessment._meta, Pathway._meta, Answer._meta
+    columns = ", ".join(f"a.{quote(f.column)}" for f in assessment.concrete_fields)
+    # Only the models' own table and column names go into the text; the id is a parameter.
+    statement = (
+        f"SELECT {columns}, v.{quote(version.get_field('revision').column)}, "  # noqa: S608
+        f"v.{quote(version.get_field('status').column)}, "
+        f"r.{quote(answer.get_field('question').column)}, "
+        f"r.{quote(answer.get_field('value').column)} "
+        f"FROM {quote(assessment.db_table)} a "
+        f"JOIN {quote(version.db_table)} v "
+        f"ON v.{quote(version.pk.column)} = a.{quote(assessment.get_field('pathway').column)} "
+        f"LEFT JOIN {quote(answer.db_table)} r "
+        f"ON r.{quote(answer.get_field('assessment').column)} = a.{quote(assessment.pk.column)} "
+        f"WHERE a.{quote(assessment.pk.column)} = %s")
+    return statement
+
+
+_versions: dict[tuple, Pathway] = {}
+
+
+def _version(pk: int, revision: int, status: str) -> Pathway:
+    """The pathway version an assessment is pinned to. A version's row changes only with its
+    revision (every save bumps it) or its lifecycle, so one instance per (id, revision, status)
+    is shared, read only, by the requests of this process."""
+    key = (pk, revision, status)
+    found = _versions.get(key)
+    if found is None:
+        found = Pathway.objects.get(pk=pk)
+        if (found.revision, found.status) == (revision, status):
+            if len(_versions) >= 64:
+                _versions.clear()
+            _versions[key] = found
+    return found
 
 
 def alarm_questions(result: Result) -> dict[str, list[str]]:
@@ -165,6 +232,23 @@ def page_context(ctx: Context, result: Result | None = None, **extra: Any) -> di
     result = result or ctx.result
     complete = ctx.first_incomplete is None
     result_open = complete or result.tier == EMERGENCY
+    # Until the red flags are screened, the live panel names no tier: a reassuring one before
+    # the screen is done would be read as an all-clear.
+    suggesting = ctx.screened or result.tier in ESCALATIONS
+    page = extra.get("page", "")
+    n = len(ctx.states)
+    tail = [("review", "Review", n + 1, complete), ("result", "Result", n + 2, result_open)]
+
+    def drawn(oob: bool) -> dict[str, Any]:
+        # Called by the template only where a piece is shown (a handout shows none).
+        return {
+            "banner": lambda: status.banner(ctx.snapshot, result, page=page, oob=oob),
+            "suggestion": lambda: status.suggestion(
+                ctx.snapshot, result, suggesting=suggesting, complete=complete,
+                result_open=result_open, oob=oob),
+            "progress": lambda: status.progress(ctx.states, tail, page=page, oob=oob),
+        }
+
     return {
         "assessment": ctx.assessment,
         "pathway": ctx.assessment.pathway,
@@ -172,15 +256,13 @@ def page_context(ctx: Context, result: Result | None = None, **extra: Any) -> di
         "states": ctx.states,
         "all_complete": complete,
         "result_open": result_open,
-        # Until the red flags are screened, the live panel names no tier: a reassuring one
-        # before the screen is done would be read as an all-clear.
-        "suggesting": ctx.screened or result.tier in ESCALATIONS,
         "unfinished": [s for s in ctx.states if not s.complete],
+        "status": drawn(oob=False),
+        "status_oob": drawn(oob=True),
         "result": result,
         "tier": ctx.snapshot.tier_by_code[result.tier],
         "level": ctx.snapshot.level_by_code.get(result.level),
         "answers": ctx.answers,
-        "tail_steps": [("review", "Review", 1, complete), ("result", "Result", 2, result_open)],
         **extra,
     }
 

@@ -239,13 +239,18 @@ def draw(questions: list[QuestionSpec], rows: list[QuestionRow], diagram=None) -
     return SafeString("".join(parts))
 
 
-def help_links(questions: list[QuestionSpec]) -> list[tuple[str, str]]:
-    """(kb slug, title) of the single questions' knowledge-base pages: one grouped list per
-    page instead of a tab stop beside every question (a grid lists its own)."""
+def help_html(questions: list[QuestionSpec]) -> str:
+    """The single questions' knowledge-base pages in one list per page, instead of a tab stop
+    beside every question (a grid lists its own); drawn once per step's content."""
     seen, links = set(), []
     for block in blocks(tuple(questions)):
         question = block.question if isinstance(block, Single) else None
         if question and question.kb_slug and question.kb_slug not in seen:
             seen.add(question.kb_slug)
             links.append((question.kb_slug, question.kb_title or question.prompt))
-    return links
+    key = ("help", tuple(links))
+    html = _rendered.get(key)
+    if html is None:
+        html = render_to_string("pathway/_help.html", {"links": links})
+        _rendered.put(key, html)
+    return html

@@ -11,6 +11,7 @@ urlpatterns = [
     path("a/<uuid:pk>/", views.resume, name="resume"),
     path("a/<uuid:pk>/review/", views.review, name="review"),
     path("a/<uuid:pk>/result/", views.result, name="result"),
+    path("a/<uuid:pk>/result/changes/", views.changes, name="changes"),
     path("a/<uuid:pk>/handout/", views.handout_page, name="handout"),
     path("a/<uuid:pk>/handout.pdf", views.handout_pdf, name="handout_pdf"),
     path("a/<uuid:pk>/handout.css", views.handout_css, name="handout_css"),

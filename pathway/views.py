@@ -46,7 +46,7 @@ from pathway.step_page import (
     draw,
     grid_alarm,
     grids_by_code,
-    help_links,
+    help_html,
     question_rows,
     raw_values,
     render_alarm,
@@ -357,7 +357,7 @@ def render_step(request, ctx: Context, state: StepState, values: dict[str, Any],
         rows=rows,
         errors=errors or {},
         questions_html=draw(questions, rows, diagram),
-        help_links=help_links(questions),
+        help_html=help_html(questions),
         previous=ctx.states[index - 1] if index else None,
         is_last=index + 1 == len(ctx.states),
         return_to="review" if (request.GET.get("from") == "review"
@@ -389,14 +389,29 @@ def result(request, pk):
     ctx = load(request, pk)
     if not ctx.result_open:
         return refuse_unreachable(request, ctx, "The result")
-    outcome = evaluate(ctx.snapshot, ctx.answers)
+    # What would change is asked for when the clinician scrolls to it (see `changes`).
+    outcome = ctx.result
     explained = explain(ctx.snapshot, outcome)
     keys = {key for fired in outcome.fired for key in fired.rule.sources}
-    sources = {s.key: s for s in Source.objects.filter(key__in=keys)}
+    sources = dict(Source.objects.filter(key__in=keys).values_list("key", "citation"))
     return TemplateResponse(request, "pathway/result.html", page_context(
         ctx, outcome, sources=sources, explained=explained,
         record=record_note(ctx, outcome, explained, timezone.localdate()),
         diagram=diagram_for(ctx.snapshot, ctx.answers), page="result"))
+
+
+@private
+@require_http_methods(["GET", "HEAD"])
+def changes(request, pk):
+    """What would change the suggestion: every single-answer change tried. Its own page
+    without JavaScript; with htmx, drawn into the result page when it scrolls into view."""
+    ctx = load(request, pk)
+    if not ctx.result_open:
+        return refuse_unreachable(request, ctx, "The result")
+    outcome = evaluate(ctx.snapshot, ctx.answers)
+    template = "pathway/changes.html#changes" if request.htmx else "pathway/changes.html"
+    return TemplateResponse(request, template, page_context(
+        ctx, outcome, explained=explain(ctx.snapshot, outcome), page="result"))
 
 
 def handout_request(request, pk):

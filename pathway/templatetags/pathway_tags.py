@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.template.loader import render_to_string
 
 from pathway.engine.conditions import VALUELESS_OPS
 from pathway.engine.evaluate import Because
 from pathway.engine.model import QuestionSpec, Snapshot
+from pathway.step_page import Rendered
 
 register = template.Library()
 
@@ -72,6 +74,24 @@ def reasons(fired, snapshot: Snapshot, said: frozenset = frozenset()) -> str:
     if answered:
         parts.append("recorded: " + ", ".join(answered))
     return "; ".join(parts)
+
+
+_rules = Rendered(max_chars=4 * 1024 * 1024)
+
+
+@register.simple_tag(takes_context=True)
+def fired_rule(context, fired) -> str:
+    """One fired rule as the result page lists it (pathway/_rule.html), rendered once per rule,
+    reasons and cited sources: the same for every assessment where they are the same."""
+    sources = context["sources"]
+    cited = tuple((key, sources.get(key)) for key in fired.rule.sources)
+    key = (fired, cited)
+    html = _rules.get(key)
+    if html is None:
+        html = render_to_string("pathway/_rule.html", {
+            "fired": fired, "snapshot": context["snapshot"], "sources": dict(cited)})
+        _rules.put(key, html)
+    return html
 
 
 @register.filter

@@ -197,7 +197,8 @@ def test_an_emergency_answer_saved_with_the_rest_blank_is_kept(client, assessmen
     assert response.status_code == 302
     page = client.get(response.url).text
     assert 'data-banner="emergency"' in page
-    assert f'href="{result_url(assessment)}">Emergency actions and warning card' in page
+    # Relative, as every link of the shared status pieces: ../result/ from any assessment page.
+    assert 'href="../result/">Emergency actions and warning card' in page
     assert "Nothing on this page was saved" not in page
     # Beside the answer that raised it, as well as at the top of the screen.
     beside = re.search(r'id="q-ces_bladder".*?id="q-ces_saddle"', page, re.S).group(0)
@@ -525,7 +526,12 @@ def test_an_action_is_said_once(client, assessment):
 def test_what_would_change_puts_the_unexpected_first_and_the_red_flags_in_one_line(
         client, assessment):
     complete(assessment, case("V17")["answers"])
-    page = client.get(result_url(assessment)).text
+    changes_url = reverse("changes", kwargs={"pk": assessment.pk})
+    result = client.get(result_url(assessment)).text
+    # Asked for when the clinician scrolls to it (a link without JavaScript).
+    assert re.search(rf'<a href="{changes_url}" hx-get="{changes_url}" hx-trigger="revealed"',
+                     result)
+    page = client.get(changes_url).text
     section = re.search(r'<section aria-labelledby="change-title".*?</section>', page,
                         re.S).group(0)
     listed = re.findall(r"<li><strong>(.*?)</strong> were", section)
@@ -535,6 +541,15 @@ def test_what_would_change_puts_the_unexpected_first_and_the_red_flags_in_one_li
     assert "would make it <strong>emergency assessment now</strong>: new difficulty " \
            "passing urine; altered sensation in the saddle area" in expected[0]
     assert section.index("<li><strong>") < section.index("changes__expected")
+    fragment = client.get(changes_url, **HTMX)
+    assert fragment.text.lstrip().startswith('<section aria-labelledby="change-title"')
+
+
+def test_what_would_change_waits_like_the_result(client, assessment):
+    services.answers_record(assessment=assessment, values={"fever": "yes"})
+    response = client.get(reverse("changes", kwargs={"pk": assessment.pk}))
+    assert response.status_code == 302
+    assert client.post(reverse("changes", kwargs={"pk": assessment.pk})).status_code == 405
 
 
 def test_the_result_carries_a_note_for_the_record(client, assessment):
