@@ -6,6 +6,7 @@ from pathway import views
 urlpatterns = [
     path("", views.start, name="start"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("readyz", views.readyz, name="readyz"),
     path("a/", views.assessment_start, name="assessment_start"),
     path("a/<uuid:pk>/", views.resume, name="resume"),

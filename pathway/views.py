@@ -16,7 +16,9 @@ from django.db import DatabaseError
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.utils import timezone
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -80,6 +82,12 @@ def healthz(request):
 
 
 @require_http_methods(["GET", "HEAD"])
+def favicon(request):
+    """Browsers ask for /favicon.ico where a page names no icon (a PDF, the admin)."""
+    return redirect(static("favicon.svg"), permanent=True)
+
+
+@require_http_methods(["GET", "HEAD"])
 def readyz(request):
     """Readiness: the database can be read, is migrated, and holds a published pathway."""
     try:
@@ -94,6 +102,7 @@ def readyz(request):
     return response
 
 
+@gzip_page
 @require_http_methods(["GET", "HEAD"])
 def start(request):
     pathway = Pathway.objects.published().for_slug(settings.PATHWAY_DEFAULT_SLUG).first()
@@ -136,6 +145,7 @@ def resume(request, pk):
 
 
 @private
+@gzip_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def step(request, pk, step):
     ctx = load(request, pk)
@@ -367,6 +377,7 @@ def render_step(request, ctx: Context, state: StepState, values: dict[str, Any],
 
 
 @private
+@gzip_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def review(request, pk):
     ctx = load(request, pk)
@@ -384,6 +395,7 @@ def review(request, pk):
 
 
 @private
+@gzip_page
 @require_http_methods(["GET", "HEAD"])
 def result(request, pk):
     ctx = load(request, pk)
@@ -401,6 +413,7 @@ def result(request, pk):
 
 
 @private
+@gzip_page
 @require_http_methods(["GET", "HEAD"])
 def changes(request, pk):
     """What would change the suggestion: every single-answer change tried. Its own page
@@ -429,6 +442,7 @@ def handout_request(request, pk):
 
 
 @private
+@gzip_page
 @require_http_methods(["GET", "HEAD"])
 def handout_page(request, pk):
     context, refusal = handout_request(request, pk)

@@ -9,6 +9,7 @@ import tracemalloc
 import uuid
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -760,3 +761,27 @@ def test_the_later_of_two_tabs_changing_the_same_question_wins(client, assessmen
     assert answers_of(assessment)["fever"] == "no"
     history = pm.AnswerChange.objects.filter(assessment=assessment, question="fever")
     assert list(history.values_list("value", flat=True)) == ["no", "yes", "no"]
+
+
+# --- compression and the icon -------------------------------------------------------------------
+
+
+def test_html_pages_are_compressed_for_a_browser_that_accepts_it(client, assessment):
+    services.answers_record(assessment=assessment, values={"ces_saddle": "yes"})
+    for url in (reverse("start"), step_url(assessment, "red_flags"), result_url(assessment),
+                reverse("handout", kwargs={"pk": assessment.pk}), reverse("kb:index")):
+        response = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+        assert response.status_code == 200, url
+        assert response["Content-Encoding"] == "gzip", url
+        assert "Accept-Encoding" in response["Vary"], url
+        plain = client.get(url)
+        assert len(response.content) < len(plain.content) * 0.6, url
+        assert "Content-Encoding" not in plain
+
+
+def test_the_icon_is_found_where_browsers_look_for_it(client, seeded):
+    page = client.get(reverse("start")).text
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.url == "/static/favicon.svg"
+    assert finders.find("favicon.svg")
