@@ -15,9 +15,9 @@ from functools import cache
 from pathway.engine.model import NOT_TESTED, QuestionSpec
 
 # MRC (Oxford) grades, strongest first as clinicians record them; blank is "not tested".
-MRC_COLUMNS = (("5", "5", "Normal power"), ("4", "4", "Against some resistance"),
-               ("3", "3", "Against gravity"), ("2", "2", "Gravity eliminated"),
-               ("1", "1", "Flicker"), ("0", "0", "No contraction"))
+MRC_COLUMNS = (("5", "5", "Normal"), ("4", "4", "Some resistance"),
+               ("3", "3", "Gravity"), ("2", "2", "No gravity"),
+               ("1", "1", "Flicker"), ("0", "0", "None"))
 MRC_NOT_TESTED = ""
 
 

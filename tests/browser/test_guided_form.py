@@ -65,13 +65,11 @@ def test_a_clinician_completes_a_vignette_with_javascript(page: Page, site, code
     assert tier in case["expect_tiers"] and level in case["expect_levels"]
 
 
-def test_a_clinician_completes_a_vignette_without_javascript(browser, site):
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
+def test_a_clinician_completes_a_vignette_without_javascript(watched, site):
+    page = watched(java_script_enabled=False).new_page()
     case = CASES["V06"]
     tier, level = walk(page, site, case)
     assert (tier, level) == ("conservative", "L5")
-    context.close()
 
 
 def start(site: str) -> pm.Assessment:
@@ -132,11 +130,14 @@ def serious_violations(page: Page) -> list[str]:
 def test_pages_have_no_serious_or_critical_accessibility_violations(page: Page, site):
     assessment = start(site)
     services.answers_record(assessment=assessment, values=CASES["V09"]["answers"])
+    emergency = start(site)
+    services.answers_record(assessment=emergency, values={"ces_bowel": "yes"})
     urls = [
         "/", "/kb/", "/kb/l5-nerve-root/", "/kb/straight-leg-raise/",
         f"/a/{assessment.pk}/red_flags/", f"/a/{assessment.pk}/history/",
         f"/a/{assessment.pk}/exam/", f"/a/{assessment.pk}/review/",
-        f"/a/{assessment.pk}/result/",
+        f"/a/{assessment.pk}/result/", f"/a/{assessment.pk}/result/changes/",
+        f"/a/{emergency.pk}/red_flags/", f"/a/{emergency.pk}/result/",
     ]
     problems = {}
     for url in urls:
@@ -147,11 +148,11 @@ def test_pages_have_no_serious_or_critical_accessibility_violations(page: Page, 
     assert problems == {}
 
 
-def test_the_step_page_works_at_phone_width(browser, site):
-    context = browser.new_context(viewport={"width": 375, "height": 800})
-    page = context.new_page()
+def test_the_pages_work_at_phone_width(watched, site):
+    page = watched(viewport={"width": 375, "height": 812}).new_page()
     assessment = start(site)
-    page.goto(f"{site}/a/{assessment.pk}/red_flags/")
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= 375, f"the page scrolls sideways at phone width ({width}px)"
-    context.close()
+    services.answers_record(assessment=assessment, values=CASES["V09"]["answers"])
+    for name in ("red_flags", "history", "exam", "review", "result"):
+        page.goto(f"{site}/a/{assessment.pk}/{name}/")
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 375, f"{name} scrolls sideways at phone width ({width}px)"

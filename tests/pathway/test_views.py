@@ -223,9 +223,9 @@ def test_the_result_opens_at_once_for_an_emergency_and_names_the_unfinished_step
     response = client.get(result_url(assessment))
     assert response.status_code == 200
     assert re.search(r'data-tier="emergency" data-level="indeterminate"', response.text)
-    assert "Steps not completed:" in response.text
-    assert ("Red flags (11 questions unanswered), History (12 questions unanswered), "
-            "Examination (12 questions unanswered)") in " ".join(response.text.split())
+    assert ("<strong>Not completed:</strong> Red flags (11 unanswered), History (12 "
+            "unanswered), Examination (12 unanswered). The emergency does not wait for them."
+            ) in " ".join(response.text.split())
 
 
 def test_the_handouts_open_at_once_for_an_emergency(client, assessment):
