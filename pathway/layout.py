@@ -65,6 +65,12 @@ class Grid:
         return tuple(q.code for q in self.questions)
 
     @property
+    def params(self) -> str:
+        """What a shortcut posts with htmx: itself and the grid's answers as they stand (with
+        the answers they were drawn with), so a row just marked "not tested" is left alone."""
+        return ",".join(["fill", *self.codes, *(f"was_{code}" for code in self.codes)])
+
+    @property
     def fills(self) -> tuple[tuple[str, str], ...]:
         """The shortcuts: (value, wording). "Not tested" is offered where it is an answer of
         its own; an ungraded muscle is already "not tested"."""

@@ -189,8 +189,6 @@ def question_rows(questions: list[QuestionSpec], values: dict[str, Any], shown: 
             chosen = {str(v) for v in raw}
         else:
             chosen = {str(raw)} if raw not in (None, "") else set()
-        if question.type == "mrc" and not chosen:
-            chosen = {NOT_TESTED}  # an ungraded muscle is "not tested" (spec/findings.md)
         rows.append(QuestionRow(
             question, question.code in shown, list(errors.get(question.code, [])),
             "" if raw is None or isinstance(raw, list) else str(raw),

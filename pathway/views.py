@@ -38,7 +38,7 @@ from pathway.diagram import diagram_for
 from pathway.engine import evaluate
 from pathway.engine.evaluate import asked, is_asked
 from pathway.engine.model import QuestionSpec
-from pathway.forms import StepForm, step_questions
+from pathway.forms import NOT_TESTED, StepForm, step_questions
 from pathway.models import Pathway
 from pathway.record import record_note
 from pathway.snapshot import snapshot_for
@@ -198,18 +198,20 @@ def merged_answers(ctx: Context, form: StepForm, questions: list[QuestionSpec],
     return merged
 
 
-def filled(ctx: Context, questions: list[QuestionSpec], merged: dict, fill: str) -> dict:
+def filled(ctx: Context, questions: list[QuestionSpec], merged: dict, post) -> dict:
     """The answers a grid's "mark the rest" shortcut gives: its value for each of the grid's
-    asked questions still unanswered. Nothing else is ever filled in; an unknown shortcut
-    (a tampered post) fills nothing."""
-    code, _, value = fill.partition(":")
+    asked questions still unanswered. A muscle posted as "not tested" is left alone: an
+    ungraded muscle is stored as unanswered, and the clinician who has just marked it so must
+    not find it graded 5. Nothing else is ever filled in; an unknown shortcut (a tampered
+    post) fills nothing."""
+    code, _, value = post.get("fill", "").partition(":")
     grid = grids_by_code(questions)
     group = next((g for g in grid.values() if g.code == code), None)
     if group is None or value not in {v for v, _ in group.fills}:
         return {}
     facts = asked(ctx.snapshot, merged)
     return {q.code: int(value) if q.type == "mrc" else value for q in group.questions
-            if is_asked(q, facts) and q.code not in facts
+            if is_asked(q, facts) and q.code not in facts and post.get(q.code) != NOT_TESTED
             and (q.type == "mrc" or value in q.option_set)}
 
 
@@ -235,7 +237,7 @@ def submit_step(request, ctx: Context, state: StepState, questions: list[Questio
         return response
     values = {q.code: _stored(merged.get(q.code)) for q in shown if q.code in edited}
     fill = request.POST.get("fill", "")
-    values.update(filled(ctx, questions, merged, fill))
+    values.update(filled(ctx, questions, merged, request.POST))
     services.answers_record(assessment=ctx.assessment, values=values)
     index = ctx.states.index(state)
     here = ctx.url("step", step=state.step.code)
@@ -303,7 +305,7 @@ def autosave(request, ctx: Context, state: StepState, questions: list[QuestionSp
     facts = asked(ctx.snapshot, merged)
     values = {q.code: _stored(merged.get(q.code)) for q in targets
               if is_asked(q, facts) and q.code not in form.errors}
-    fills = filled(ctx, questions, merged, request.POST.get("fill", ""))
+    fills = filled(ctx, questions, merged, request.POST)
     values.update(fills)
     services.answers_record(assessment=ctx.assessment, values=values)
     ctx.set_answers(usable(ctx.snapshot, stored_after(ctx, values)))

@@ -300,9 +300,8 @@ def test_the_examination_is_drawn_as_grids_of_radio_groups(client, at_exam):
         "reflex_knee", "reflex_ankle", "reflex_medial_hamstring"]
     signs = re.search(r'id="grid-signs".*?</section>', page, re.S).group(0)
     assert "q-trendelenburg" in signs and "q-hip_exam" not in signs
-    # Nothing is pre-filled: only an ungraded muscle shows as "not tested", which it is.
-    assert not re.search(r'name="reflex_\w+" value="\w+" checked', page)
-    assert not re.search(r'name="mrc_\w+" value="\d" checked', page)
+    # Nothing is pre-filled, "not tested" included.
+    assert " checked" not in page
 
 
 def test_a_shortcut_fills_only_the_unanswered_rows_of_its_grid(client, at_exam):
@@ -315,6 +314,18 @@ def test_a_shortcut_fills_only_the_unanswered_rows_of_its_grid(client, at_exam):
     assert {code: stored[code] for code in MRC} == {
         **dict.fromkeys(MRC, 5), "mrc_great_toe_extension": 4, "mrc_ankle_inversion": 3}
     assert "reflex_knee" not in stored  # other grids are left alone
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_a_muscle_just_marked_not_tested_is_not_graded_by_the_shortcut(
+        client, at_exam, headers):
+    """An ungraded muscle is stored as unanswered; the one the clinician has just marked
+    "not tested" on this page must not come back graded 5."""
+    posted = {"mrc_knee_extension": "", "was_mrc_knee_extension": "", "fill": "power:5"}
+    client.post(step_url(at_exam, "exam"), posted, **headers)
+    stored = answers_of(at_exam)
+    assert "mrc_knee_extension" not in stored
+    assert stored["mrc_hip_abduction"] == 5
 
 
 def test_a_not_tested_shortcut_marks_the_rest_not_tested(client, at_exam):
