@@ -100,6 +100,10 @@ class Context:
 
 def usable(snapshot: Snapshot, stored: dict[str, Any]) -> dict[str, Any]:
     """The stored answers that are valid for this version (a draft's content may change)."""
+    try:
+        return validate(snapshot, stored)  # all of them, almost always: one pass
+    except AnswerError:
+        pass
     good = {}
     for code, value in stored.items():
         try:

@@ -411,6 +411,8 @@ def result(request, pk):
     return TemplateResponse(request, "pathway/result.html", page_context(
         ctx, outcome, sources=sources, explained=explained,
         record=record_note(ctx, outcome, explained, timezone.localdate()),
+        links={name: ctx.url(url) for name, url in (
+            ("handout", "handout"), ("pdf", "handout_pdf"), ("changes", "changes"))},
         diagram=diagram_for(ctx.snapshot, ctx.answers), page="result"))
 
 

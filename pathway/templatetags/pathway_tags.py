@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django import template
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 
 from pathway.engine.conditions import VALUELESS_OPS
 from pathway.engine.evaluate import Because
@@ -74,6 +76,14 @@ def reasons(fired, snapshot: Snapshot, said: frozenset = frozenset()) -> str:
     if answered:
         parts.append("recorded: " + ", ".join(answered))
     return "; ".join(parts)
+
+
+@register.simple_tag
+@cache
+def asset(path: str) -> str:
+    """A static file's URL, asked of the storage once per process: its answer (a hashed name
+    in production) holds until the next deploy, and every page names the same few files."""
+    return static(path)
 
 
 _rules = Rendered(max_chars=4 * 1024 * 1024)
