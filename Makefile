@@ -12,12 +12,13 @@ STAMP := $(VENV)/.installed-$(DEPS_HASH)
 # (an explicit DEBUG in the environment wins).
 LOCAL := DEBUG=$${DEBUG:-1}
 
-.PHONY: help run test setup lint pytest bench load serve clean system-packages mutation
+.PHONY: help run test setup lint pytest bench walkthrough load serve clean system-packages mutation
 
 help:
 	@echo "make run    set up (venv, dependencies, database, seeded content) and serve on http://127.0.0.1:8000"
 	@echo "make test   set up, then ruff and the whole test suite"
 	@echo "make bench  print timings of the engine and pages"
+	@echo "make walkthrough  clicks, key presses, page heights and PDF pages of a typical case"
 	@echo "make serve  production-style server: gunicorn + whitenoise, DEBUG off (needs SECRET_KEY)"
 	@echo "make load   load test: gunicorn, 20 users for 30 s, SQLite and PostgreSQL"
 
@@ -74,6 +75,11 @@ mutation: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
+
+# In a real browser (Debian's chromium): the clicks and key presses a typical case takes, the
+# page heights at desktop and phone sizes, and the handouts' page counts. Printed, not asserted.
+walkthrough: $(STAMP) system-packages
+	$(BIN)/python -m tests.walkthrough $(CASE)
 
 # Production-style serving: settings from the environment (SECRET_KEY, ALLOWED_HOSTS,
 # DATABASE_URL, ...), DEBUG off, static files collected and served by whitenoise.

@@ -2,12 +2,14 @@ from django.apps import apps
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods
 
 from kb import markdown
 from kb.models import Entry, RootContribution, Source
 
 
+@gzip_page
 @require_http_methods(["GET", "HEAD"])
 def index(request):
     query = request.GET.get("q", "").strip()[:100]
@@ -27,6 +29,7 @@ def index(request):
     )
 
 
+@gzip_page
 @require_http_methods(["GET", "HEAD"])
 def entry(request, slug):
     base = get_object_or_404(Entry.objects.published(), slug=slug)

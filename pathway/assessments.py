@@ -8,20 +8,30 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
+from django.db import connection
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from pathway import services
+from pathway import status
 from pathway.engine import AnswerError, evaluate, validate
 from pathway.engine.evaluate import Result, asked, is_asked
-from pathway.engine.model import QuestionSpec, Snapshot, StepSpec
-from pathway.models import Assessment
+from pathway.engine.model import NOT_DONE, QuestionSpec, Snapshot, StepSpec
+from pathway.models import Answer, Assessment, Pathway
 from pathway.snapshot import snapshot_for
 
 logger = logging.getLogger(__name__)
+
+# The tier code that never waits (a contract of spec/findings.md): once it is suggested, the
+# result and handouts open before the other steps are finished.
+EMERGENCY = "emergency"
+# Tiers the live panel shows even before the red flags are screened: they only ever escalate.
+ESCALATIONS = frozenset({EMERGENCY, "urgent"})
+# Criteria that hold because something is absent; they never point at the answer that raised
+# an alarm.
+ABSENCE_OPS = frozenset({"unanswered", "ne", "not_in", "not_contains"})
 
 
 @dataclass
@@ -31,6 +41,7 @@ class StepState:
     complete: bool
     reachable: bool = False
     current: bool = False
+    missing: int = 0  # required questions still unanswered
 
 
 @dataclass
@@ -42,10 +53,37 @@ class Context:
     stored: dict[str, Any]  # answers as stored
     answers: dict[str, Any] = field(default_factory=dict)  # the usable ones
     states: list[StepState] = field(default_factory=list)
+    _result: Result | None = field(default=None, repr=False)
 
     @property
     def first_incomplete(self) -> StepState | None:
         return next((s for s in self.states if not s.complete), None)
+
+    def set_answers(self, answers: dict[str, Any]) -> None:
+        self.answers = answers
+        self.states = states_for(self.snapshot, answers)
+        self._result = None
+
+    @property
+    def result(self) -> Result:
+        """The answers evaluated (without what-would-change), once per state."""
+        if self._result is None:
+            self._result = evaluate(self.snapshot, self.answers, what_would_change=False)
+        return self._result
+
+    @property
+    def emergency(self) -> bool:
+        return self.result.tier == EMERGENCY
+
+    @property
+    def result_open(self) -> bool:
+        """The result and handouts: when every step is done, or at once for an emergency."""
+        return self.first_incomplete is None or self.emergency
+
+    @property
+    def screened(self) -> bool:
+        """Every step that asks red-flag questions is complete."""
+        return all(s.complete for s in self.states if any(q.red_flag for q in s.questions))
 
     def state(self, code: str) -> StepState | None:
         return next((s for s in self.states if s.step.code == code), None)
@@ -62,6 +100,10 @@ class Context:
 
 def usable(snapshot: Snapshot, stored: dict[str, Any]) -> dict[str, Any]:
     """The stored answers that are valid for this version (a draft's content may change)."""
+    try:
+        return validate(snapshot, stored)  # all of them, almost always: one pass
+    except AnswerError:
+        pass
     good = {}
     for code, value in stored.items():
         try:
@@ -76,9 +118,9 @@ def states_for(snapshot: Snapshot, answers: dict[str, Any]) -> list[StepState]:
     states, reachable = [], True
     for step, questions in snapshot.steps_with_questions():
         shown = [q for q in questions if is_asked(q, facts)]
-        complete = all(q.code in facts for q in shown if q.required)
-        states.append(StepState(step, shown, complete, reachable))
-        reachable = reachable and complete
+        missing = sum(1 for q in shown if q.required and q.code not in facts)
+        states.append(StepState(step, shown, not missing, reachable, missing=missing))
+        reachable = reachable and not missing
     return states
 
 
@@ -94,37 +136,158 @@ def may_open(user, assessment: Assessment) -> bool:
 def assessment_for(request, pk) -> Assessment:
     """The assessment at this URL, for every endpoint of it; not found for anyone who may not
     open it (a refusal would confirm that it exists)."""
-    assessment = get_object_or_404(Assessment.objects.select_related("pathway"), pk=pk)
-    if not may_open(request.user, assessment):
-        raise Http404("No such assessment.")
-    return assessment
+    return _read(request, pk)[0]
 
 
 def load(request, pk) -> Context:
-    assessment = assessment_for(request, pk)
+    assessment, stored = _read(request, pk)
     snapshot = snapshot_for(assessment.pathway)
-    stored = services.answers_for(assessment)
     context = Context(assessment, snapshot, stored)
-    context.answers = usable(snapshot, stored)
-    context.states = states_for(snapshot, context.answers)
+    context.set_answers(usable(snapshot, stored))
     return context
 
 
+def _read(request, pk) -> tuple[Assessment, dict[str, Any]]:
+    """The assessment, its pathway version and its stored answers, in one query.
+
+    Every page of an assessment starts here, so this read is written for speed: the query
+    compiler's own work for the two ORM queries it replaces was most of a step page's
+    database time. The statement and the column conversions come from the models' metadata,
+    so they follow any migration; the values are converted exactly as the ORM converts them.
+    """
+    statement = _reading()
+    fields = Assessment._meta.concrete_fields
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [Assessment._meta.pk.get_db_prep_value(pk, connection)])
+        rows = cursor.fetchall()
+    if not rows:
+        raise Http404("No such assessment.")
+    n = len(fields)
+    values = list(rows[0][:n])
+    for i, model_field in enumerate(fields):
+        column = model_field.get_col(Assessment._meta.db_table)
+        for convert in (connection.ops.get_db_converters(column)
+                        + column.get_db_converters(connection)):
+            values[i] = convert(values[i], column, connection)
+    assessment = Assessment.from_db(connection.alias, [f.attname for f in fields], values)
+    assessment.pathway = _version(assessment.pathway_id, *rows[0][n:n + 2])
+    if not may_open(request.user, assessment):
+        raise Http404("No such assessment.")
+    value = Answer._meta.get_field("value")
+    stored = {row[n + 2]: value.from_db_value(row[n + 3], None, connection)
+              for row in rows if row[n + 2] is not None}
+    return assessment, stored
+
+
+@cache
+def _reading() -> str:
+    quote = connection.ops.quote_name
+    assessment, version, answer = Assessment._meta, Pathway._meta, Answer._meta
+    columns = ", ".join(f"a.{quote(f.column)}" for f in assessment.concrete_fields)
+    # Only the models' own table and column names go into the text; the id is a parameter.
+    statement = (
+        f"SELECT {columns}, v.{quote(version.get_field('revision').column)}, "  # noqa: S608
+        f"v.{quote(version.get_field('status').column)}, "
+        f"r.{quote(answer.get_field('question').column)}, "
+        f"r.{quote(answer.get_field('value').column)} "
+        f"FROM {quote(assessment.db_table)} a "
+        f"JOIN {quote(version.db_table)} v "
+        f"ON v.{quote(version.pk.column)} = a.{quote(assessment.get_field('pathway').column)} "
+        f"LEFT JOIN {quote(answer.db_table)} r "
+        f"ON r.{quote(answer.get_field('assessment').column)} = a.{quote(assessment.pk.column)} "
+        f"WHERE a.{quote(assessment.pk.column)} = %s")
+    return statement
+
+
+_versions: dict[tuple, Pathway] = {}
+
+
+def _version(pk: int, revision: int, status: str) -> Pathway:
+    """The pathway version an assessment is pinned to. A version's row changes only with its
+    revision (every save bumps it) or its lifecycle, so one instance per (id, revision, status)
+    is shared, read only, by the requests of this process."""
+    key = (pk, revision, status)
+    found = _versions.get(key)
+    if found is None:
+        found = Pathway.objects.get(pk=pk)
+        if (found.revision, found.status) == (revision, status):
+            if len(_versions) >= 64:
+                _versions.clear()
+            _versions[key] = found
+    return found
+
+
+def alarm_questions(result: Result) -> dict[str, list[str]]:
+    """Question code -> the titles of the emergency rules its answer fired, so the warning
+    can stand beside the answer that raised it."""
+    if result.tier != EMERGENCY:
+        return {}
+    found: dict[str, list[str]] = {}
+    for fired in result.tier_rules_fired:
+        if fired.rule.target != EMERGENCY:
+            continue
+        for because in fired.because:
+            if because.criterion.op not in ABSENCE_OPS and because.criterion.subject != "level":
+                titles = found.setdefault(because.criterion.subject, [])
+                if fired.rule.title not in titles:
+                    titles.append(fired.rule.title)
+    return found
+
+
 def page_context(ctx: Context, result: Result | None = None, **extra: Any) -> dict[str, Any]:
-    result = result or evaluate(ctx.snapshot, ctx.answers, what_would_change=False)
+    result = result or ctx.result
+    complete = ctx.first_incomplete is None
+    result_open = complete or result.tier == EMERGENCY
+    # Until the red flags are screened, the live panel names no tier: a reassuring one before
+    # the screen is done would be read as an all-clear.
+    suggesting = ctx.screened or result.tier in ESCALATIONS
+    page = extra.get("page", "")
+    n = len(ctx.states)
+    tail = [("review", "Review", n + 1, complete), ("result", "Result", n + 2, result_open)]
+
+    def drawn(oob: bool) -> dict[str, Any]:
+        # Called by the template only where a piece is shown (a handout shows none).
+        return {
+            "banner": lambda: status.banner(ctx.snapshot, result, page=page, oob=oob),
+            "suggestion": lambda: status.suggestion(
+                ctx.snapshot, result, suggesting=suggesting, complete=complete,
+                result_open=result_open, oob=oob),
+            "progress": lambda: status.progress(ctx.states, tail, page=page, oob=oob),
+        }
+
     return {
         "assessment": ctx.assessment,
         "pathway": ctx.assessment.pathway,
         "snapshot": ctx.snapshot,
         "states": ctx.states,
-        "all_complete": ctx.first_incomplete is None,
+        "all_complete": complete,
+        "result_open": result_open,
+        "unfinished": [s for s in ctx.states if not s.complete],
+        "status": drawn(oob=False),
+        "status_oob": drawn(oob=True),
         "result": result,
         "tier": ctx.snapshot.tier_by_code[result.tier],
         "level": ctx.snapshot.level_by_code.get(result.level),
         "answers": ctx.answers,
-        "tail_steps": [("review", "Review", 1), ("result", "Result", 2)],
         **extra,
     }
+
+
+@dataclass
+class Escalations:
+    """Red-flag answers that would make the suggestion more urgent, as a clinician expects:
+    listed in one line per tier instead of a line each."""
+
+    tier: Any  # TierSpec
+    questions: list[QuestionSpec]
+
+
+@dataclass
+class Changes:
+    """The single-answer changes that would give one tier."""
+
+    tier: Any  # TierSpec
+    changes: list
 
 
 @dataclass
@@ -137,7 +300,14 @@ class Explanation:
     runner_up: Any
     gaps: list[QuestionSpec]
     exam_gaps: list[QuestionSpec]
-    changes: list
+    changes: list[Changes]  # those a clinician would not simply expect, by tier, most urgent first
+    escalations: list[Escalations]
+    other_scores: list  # score rules that fired for a level other than the one named
+
+    @property
+    def actions(self) -> list:
+        """The fired rules of the suggested tier that say what to do."""
+        return [fired for fired in self.tier_rules if fired.rule.action]
 
 
 def explain(snapshot: Snapshot, outcome: Result) -> Explanation:
@@ -146,7 +316,22 @@ def explain(snapshot: Snapshot, outcome: Result) -> Explanation:
     top = next((s for s in outcome.differential if s.code == outcome.level), None)
     gaps = [snapshot.question_by_code[code] for code in outcome.red_flags_incomplete]
     exam_gaps = [snapshot.question_by_code[code] for code in outcome.exam_incomplete]
-    changes = sorted(outcome.what_would_change,
-                     key=lambda c: snapshot.tier_by_code[c.tier].rank)
-    return Explanation(tier_rules, other, top, outcome.runner_up, gaps, exam_gaps, changes)
-
+    rank = {code: tier.rank for code, tier in snapshot.tier_by_code.items()}
+    unexpected: dict[str, list] = {}
+    escalating: dict[str, list] = {}
+    for change in sorted(outcome.what_would_change, key=lambda c: rank[c.tier]):
+        question = snapshot.question_by_code[change.question]
+        if (question.red_flag and change.after not in NOT_DONE
+                and rank[change.tier] < rank[outcome.tier]):
+            listed = escalating.setdefault(change.tier, [])
+            if question not in listed:
+                listed.append(question)
+        else:
+            unexpected.setdefault(change.tier, []).append(change)
+    changes = [Changes(snapshot.tier_by_code[code], listed)
+               for code, listed in unexpected.items()]
+    escalations = [Escalations(snapshot.tier_by_code[code], questions)
+                   for code, questions in escalating.items()]
+    other_scores = [f for f in outcome.score_rules_fired if top is None or f not in top.fired]
+    return Explanation(tier_rules, other, top, outcome.runner_up, gaps, exam_gaps, changes,
+                       escalations, other_scores)

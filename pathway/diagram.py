@@ -93,6 +93,9 @@ class Diagram:
     numb: set[str] = default(default_factory=set)
     labels: dict[str, str] = default(default_factory=dict)
     editable_codes: set[str] = default(default_factory=set)
+    # On paper the drawn labels would be below 9 pt: the legend names every shading instead,
+    # and the drawing is lighter for the PDF renderer without them.
+    printed: bool = False
 
     def shapes(self, view: str) -> list[dict]:
         items = []
@@ -147,7 +150,8 @@ def render(diagram: Diagram) -> str:
     from django.template.loader import render_to_string
 
     key = (diagram.field, frozenset(diagram.pain), frozenset(diagram.numb),
-           tuple(sorted(diagram.labels.items())), frozenset(diagram.editable_codes))
+           tuple(sorted(diagram.labels.items())), frozenset(diagram.editable_codes),
+           diagram.printed)
     html = _rendered.get(key)
     if html is None:
         html = render_to_string("pathway/_diagram.html", {"diagram": diagram})
@@ -157,7 +161,8 @@ def render(diagram: Diagram) -> str:
     return html
 
 
-def diagram_for(snapshot: Snapshot, answers: dict, *, field: str = "") -> Diagram:
+def diagram_for(snapshot: Snapshot, answers: dict, *, field: str = "",
+                printed: bool = False) -> Diagram:
     labels: dict[str, str] = {}
     for code in ("pain_regions", "sensory_loss"):
         question = snapshot.question_by_code.get(code)
@@ -172,4 +177,5 @@ def diagram_for(snapshot: Snapshot, answers: dict, *, field: str = "") -> Diagra
         numb=set(answers.get("sensory_loss") or ()) - {"none"},
         labels=labels,
         editable_codes=editable,
+        printed=printed,
     )

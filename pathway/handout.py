@@ -9,7 +9,9 @@ version, so a handout printed again later says what it said the first time.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
+from functools import cache
 from typing import Any
 
 from django.contrib.staticfiles import finders
@@ -17,12 +19,18 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from kb.models import Source
-from pathway.assessments import explain, page_context
+from pathway.assessments import EMERGENCY, ESCALATIONS, explain, page_context
 from pathway.diagram import diagram_for
 from pathway.engine import evaluate
-from pathway.engine.evaluate import asked
+from pathway.record import findings
+from pathway.templatetags.pathway_tags import reasons
 
 VARIANTS = ("patient", "clinician")
+# The option grid's questions, each answered for every option with equal detail.
+OPTION_QUESTIONS = (("What is it?", "involves"),
+                    ("How likely is it to help, and for how long?", "benefit"),
+                    ("What are the risks?", "risks"),
+                    ("How long until I feel better?", "recovery"))
 PAPERS = {"a4": "A4", "letter": "letter"}
 STYLESHEETS = ("css/print.css",)
 
@@ -35,34 +43,56 @@ def handout_context(ctx, variant: str, paper: str, *, today: dt.date | None = No
     result = evaluate(snapshot, ctx.answers, what_would_change=variant == "clinician")
     tier = snapshot.tier_by_code[result.tier]
     items = [snapshot.handout_item_by_code[code] for code in result.handout_items]
-    facts = asked(snapshot, ctx.answers)
-    findings = [(state.step, [(q, facts.get(q.code)) for q in state.questions])
-                for state in ctx.states]
+    options = [i for i in items if i.role == "option"]
     keys = {key for fired in result.fired for key in fired.rule.sources}
-    patient_lines = [f.rule.patient_line for f in result.tier_rules_fired
-                     if f.rule.target == result.tier and f.rule.patient_line]
+    # Two rules may say the same to the patient: each line is printed once.
+    patient_lines = list(dict.fromkeys(f.rule.patient_line for f in result.tier_rules_fired
+                                       if f.rule.target == result.tier and f.rule.patient_line))
     pathway = ctx.assessment.pathway
+    explained = explain(snapshot, result)
     return page_context(
         ctx,
         result,
         variant=variant,
+        tier_reasons=tier_reasons(explained, snapshot),
         paper=paper,
         today=today,
         review_date=today + dt.timedelta(days=tier.review_interval_days),
         review_days=tier.review_interval_days,
-        explained=explain(snapshot, result),
-        diagram=diagram_for(snapshot, ctx.answers),
-        findings=findings,
+        explained=explained,
+        diagram=diagram_for(snapshot, ctx.answers, printed=True),
+        findings=findings(ctx),
+        emergency=result.tier == EMERGENCY,
+        # Emergency and urgent handouts lead with what to do now; an emergency one has no
+        # routine review, self-care or treatment choices: the patient is going to hospital.
+        urgent_now=result.tier in ESCALATIONS,
         patient_lines=patient_lines,
         self_care=[i for i in items if i.role == "self_care"],
         medicines=[i for i in items if i.role == "medicines"],
-        options=[i for i in items if i.role == "option"],
+        options=options,
+        option_rows=[(question, [getattr(option, field) for option in options])
+                     for question, field in OPTION_QUESTIONS],
         safety_emergency=lines(pathway.safety_net_emergency),
         safety_urgent=lines(pathway.safety_net_urgent),
         sources={s.key: s for s in Source.objects.filter(key__in=keys)} if
         variant == "clinician" else {},
+        # The sources of the rules that set the tier, each named once however many cite it.
+        tier_sources=list(dict.fromkeys(key for fired in result.tier_rules_fired
+                                        if fired.rule.target == result.tier
+                                        for key in fired.rule.sources)),
         page="handout",
     )
+
+
+def tier_reasons(explained, snapshot) -> list[tuple[Any, str]]:
+    """Each rule that set the tier with why it fired, saying each finding once: rules for one
+    tier mostly rest on the same answers, and the printed page has no room to repeat them."""
+    said: set = set()
+    out = []
+    for fired in explained.tier_rules:
+        out.append((fired, reasons(fired, snapshot, frozenset(said))))
+        said.update(fired.because)
+    return out
 
 
 def lines(text: str) -> list[str]:
@@ -75,7 +105,7 @@ def footer_css(assessment, today: dt.date) -> str:
             f" · {today:%-d %B %Y}").replace("\\", "").replace('"', "")
     return (
         "@page { @bottom-left { content: \"" + text + "\"; "
-        "font: 8pt 'DejaVu Sans', Arial, sans-serif; color: #4a5565; } }\n"
+        "font: 9pt 'DejaVu Sans', Arial, sans-serif; color: #4a5565; } }\n"
     )
 
 
@@ -83,6 +113,17 @@ def footer_css(assessment, today: dt.date) -> str:
 # once in one process would starve its other threads (every other request it serves). Waiting
 # here costs nothing; rate limits (RATE_LIMITS["pdf"]) bound how many can wait.
 _one_pdf_at_a_time = threading.Lock()
+
+
+@cache
+def _stylesheet(path: str, modified: float):
+    """The print stylesheet parsed once per version of the file (a parse was 14 ms of each
+    PDF); WeasyPrint only reads a parsed stylesheet while it renders."""
+    from weasyprint import CSS
+
+    from pathway.pdf_fetcher import StaticFilesOnly
+
+    return CSS(filename=path, url_fetcher=StaticFilesOnly())
 
 
 def render_pdf(context: dict[str, Any], *, request=None) -> bytes:
@@ -99,4 +140,4 @@ def render_pdf(context: dict[str, Any], *, request=None) -> bytes:
     fetcher = StaticFilesOnly()
     with _one_pdf_at_a_time:
         return HTML(string=html, base_url=str(files[0]), url_fetcher=fetcher).write_pdf(
-            stylesheets=[*(CSS(filename=path, url_fetcher=fetcher) for path in files), page])
+            stylesheets=[*(_stylesheet(path, os.path.getmtime(path)) for path in files), page])

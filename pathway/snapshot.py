@@ -65,6 +65,7 @@ def build(pathway: pm.Pathway) -> em.Snapshot:
                 maximum=5 if q.type == "mrc" else q.max_value,
                 unit=q.unit,
                 kb_slug=q.kb_entry.slug if q.kb_entry else "",
+                kb_title=q.kb_entry.title if q.kb_entry else "",
                 options=tuple(em.OptionSpec(o.code, o.label) for o in q.options.all()),
                 enable_when=pm.condition_of(q.enable_when.all()),
             )

@@ -7,7 +7,6 @@ banner, enable-when questions and the suggestion panel update in place).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -16,9 +15,10 @@ from django.contrib import messages
 from django.db import DatabaseError
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.utils import timezone
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -27,21 +27,33 @@ from pathway import handout, services
 from pathway.assessments import (
     Context,
     StepState,
+    alarm_questions,
     assessment_for,
     explain,
     load,
     page_context,
-    states_for,
     usable,
 )
 from pathway.diagram import diagram_for
 from pathway.engine import evaluate
 from pathway.engine.evaluate import asked, is_asked
 from pathway.engine.model import QuestionSpec
-from pathway.forms import StepForm, step_questions
+from pathway.forms import NOT_TESTED, StepForm, step_questions
 from pathway.models import Pathway
 from pathway.ratelimits import limit
+from pathway.record import record_note
 from pathway.snapshot import snapshot_for
+from pathway.step_page import (
+    DIAGRAM_FIELDS,
+    canonical,
+    draw,
+    grid_alarm,
+    grids_by_code,
+    help_html,
+    question_rows,
+    raw_values,
+    render_alarm,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +83,12 @@ def healthz(request):
 
 
 @require_http_methods(["GET", "HEAD"])
+def favicon(request):
+    """Browsers ask for /favicon.ico where a page names no icon (a PDF, the admin)."""
+    return redirect(static("favicon.svg"), permanent=True)
+
+
+@require_http_methods(["GET", "HEAD"])
 def readyz(request):
     """Readiness: the database can be read, is migrated, and holds a published pathway."""
     try:
@@ -85,6 +103,7 @@ def readyz(request):
     return response
 
 
+@gzip_page
 @require_http_methods(["GET", "HEAD"])
 def start(request):
     pathway = Pathway.objects.published().for_slug(settings.PATHWAY_DEFAULT_SLUG).first()
@@ -128,6 +147,7 @@ def resume(request, pk):
 
 
 @private
+@gzip_page
 @require_http_methods(["GET", "HEAD", "POST"])
 @limit("answers")
 @limit("answers", per="assessment")
@@ -145,18 +165,7 @@ def step(request, pk, step):
         if request.htmx:
             return autosave(request, ctx, state, questions)
         return submit_step(request, ctx, state, questions)
-    form = StepForm(initial=initial_values(ctx.answers, questions), questions=questions)
-    return render_step(request, ctx, state, form)
-
-
-def initial_values(answers: dict[str, Any], questions: list[QuestionSpec]) -> dict[str, Any]:
-    values = {}
-    for question in questions:
-        value = answers.get(question.code)
-        if value is not None:
-            values[question.code] = [str(v) for v in value] if isinstance(value, tuple) else (
-                str(value) if question.type == "mrc" else value)
-    return values
+    return render_step(request, ctx, state, raw_values(ctx.answers, questions))
 
 
 def edited_codes(request, form: StepForm, questions: list[QuestionSpec]) -> set[str]:
@@ -193,7 +202,28 @@ def merged_answers(ctx: Context, form: StepForm, questions: list[QuestionSpec],
     return merged
 
 
+def filled(ctx: Context, questions: list[QuestionSpec], merged: dict, post) -> dict:
+    """The answers a grid's "mark the rest" shortcut gives: its value for each of the grid's
+    asked questions still unanswered. A muscle posted as "not tested" is left alone: an
+    ungraded muscle is stored as unanswered, and the clinician who has just marked it so must
+    not find it graded 5. Nothing else is ever filled in; an unknown shortcut (a tampered
+    post) fills nothing."""
+    code, _, value = post.get("fill", "").partition(":")
+    grid = grids_by_code(questions)
+    group = next((g for g in grid.values() if g.code == code), None)
+    if group is None or value not in {v for v, _ in group.fills}:
+        return {}
+    facts = asked(ctx.snapshot, merged)
+    return {q.code: int(value) if q.type == "mrc" else value for q in group.questions
+            if is_asked(q, facts) and q.code not in facts and post.get(q.code) != NOT_TESTED
+            and (q.type == "mrc" or value in q.option_set)}
+
+
 def submit_step(request, ctx: Context, state: StepState, questions: list[QuestionSpec]):
+    """A step posted without JavaScript. Every valid answer it carries is stored, blanks
+    included (blank is incomplete, not invalid: an emergency answer given with the rest of the
+    page still blank must never be thrown away); only an invalid value refuses the post, and
+    then nothing of it is stored."""
     going_back = request.POST.get("nav") == "back"
     form = StepForm(request.POST, questions=questions, enforce_required=False)
     form.is_valid()
@@ -201,21 +231,24 @@ def submit_step(request, ctx: Context, state: StepState, questions: list[Questio
     merged = merged_answers(ctx, form, questions, edited)
     facts = asked(ctx.snapshot, merged)
     shown = [q for q in questions if is_asked(q, facts)]
-    if not going_back:
-        for question in shown:
-            if question.required and question.code not in facts and question.code not in \
-                    form.errors:
-                form.add_error(question.code, form.fields[question.code].error_messages[
-                    "required"])
     if form.errors:
         # Nothing is stored from an invalid submission; the page keeps what was typed.
         state.questions = shown
-        response = render_step(request, ctx, state, form)
+        posted = {q.code: request.POST.getlist(q.code) if q.type == "multi"
+                  else request.POST.get(q.code) for q in questions}
+        response = render_step(request, ctx, state, posted, errors=form.errors)
         response.status_code = 200
         return response
     values = {q.code: _stored(merged.get(q.code)) for q in shown if q.code in edited}
+    fill = request.POST.get("fill", "")
+    values.update(filled(ctx, questions, merged, request.POST))
     services.answers_record(assessment=ctx.assessment, values=values)
     index = ctx.states.index(state)
+    here = ctx.url("step", step=state.step.code)
+    if request.POST.get("return_to") == "review":
+        here += "?from=review"
+    if fill:
+        return redirect(f"{here}#grid-{fill.partition(':')[0]}")
     if going_back:
         if index == 0:
             return redirect("start")
@@ -224,10 +257,31 @@ def submit_step(request, ctx: Context, state: StepState, questions: list[Questio
     if appeared:
         messages.info(request, "Your answers raised another question on this page: "
                                + "; ".join(q.prompt for q in appeared))
-        return redirect(f"{ctx.url('step', step=state.step.code)}#q-{appeared[0].code}")
+        return redirect(f"{here}#q-{appeared[0].code}")
+    missing = [q for q in shown if q.required and q.code not in facts]
+    if missing:
+        messages.warning(request, ("Your answers are saved. " if values else "")
+                         + still_to_answer(missing))
+        return redirect(f"{here}#q-{missing[0].code}")
+    if request.POST.get("return_to") == "review":
+        ctx.set_answers(usable(ctx.snapshot, stored_after(ctx, values)))
+        if ctx.first_incomplete is None:
+            return redirect(f"{ctx.url('review')}#step-{state.step.code}")
     if index + 1 < len(ctx.states):
         return redirect("step", pk=ctx.assessment.pk, step=ctx.states[index + 1].step.code)
     return redirect("review", pk=ctx.assessment.pk)
+
+
+def still_to_answer(missing: list[QuestionSpec]) -> str:
+    named = "; ".join(q.prompt.rstrip("?") for q in missing[:3])
+    more = f"; and {len(missing) - 3} more" if len(missing) > 3 else ""
+    return (f"Still to answer on this page ({len(missing)}): {named}{more}. Blank answers are "
+            "kept as not yet answered, never as 'no'.")
+
+
+def stored_after(ctx: Context, values: dict[str, Any]) -> dict[str, Any]:
+    """What is stored once `values` (None clears an answer) are written."""
+    return {code: value for code, value in {**ctx.stored, **values}.items() if value is not None}
 
 
 def _stored(value: Any) -> Any:
@@ -250,160 +304,62 @@ def autosave(request, ctx: Context, state: StepState, questions: list[QuestionSp
     targets = [q for q in questions if q.code in changed]
     form = StepForm(request.POST, questions=targets, enforce_required=False)
     form.is_valid()
+    alarms_before = alarm_questions(ctx.result)
     merged = merged_answers(ctx, form, targets, set(changed))
     facts = asked(ctx.snapshot, merged)
     values = {q.code: _stored(merged.get(q.code)) for q in targets
               if is_asked(q, facts) and q.code not in form.errors}
+    fills = filled(ctx, questions, merged, request.POST)
+    values.update(fills)
     services.answers_record(assessment=ctx.assessment, values=values)
-    ctx.answers = usable(ctx.snapshot, {**ctx.stored, **{k: v for k, v in values.items()
-                                                         if v is not None}})
-    for code, value in values.items():
-        if value is None:
-            ctx.answers.pop(code, None)
-    ctx.states = states_for(ctx.snapshot, ctx.answers)
+    ctx.set_answers(usable(ctx.snapshot, stored_after(ctx, values)))
     new_state = ctx.state(state.step.code)
     new_state.current = True
     before = {q.code for q in state.questions}
     after = {q.code for q in new_state.questions}
-    drawn = StepForm(initial=initial_values(ctx.answers, questions), questions=questions)
-    rows = {row.question.code: row
-            for row in question_rows(drawn, questions, after, ctx.answers)}
-    for code, errors in form.errors.items():
-        rows[code].errors = list(errors)
+    alarms = alarm_questions(ctx.result)
+    rows = {row.question.code: row for row in question_rows(
+        questions, raw_values(ctx.answers, questions), after, stored=ctx.answers,
+        errors=form.errors, alarms=alarms)}
+    # Only questions that appear, disappear or are filled in are redrawn, so focus is never
+    # lost; a warning that comes or goes is drawn in its own slot beside the question.
+    redrawn = [row for row in rows.values()
+               if (row.question.code in before) != row.shown or row.question.code in fills]
+    slots = alarm_slots(questions, rows, alarms_before, alarms, {r.question.code for r in redrawn})
     context = page_context(
         ctx, form=form, step_state=new_state,
-        # Only questions that appear or disappear are redrawn, so focus is never lost.
-        toggled=[row for row in rows.values() if (row.question.code in before) != row.shown],
-        changed_rows=[rows[code] for code in changed
-                      if (code in before) == rows[code].shown],
+        redrawn=redrawn, alarm_slots=slots,
+        changed_rows=[rows[code] for code in changed if code not in fills
+                      and (code in before) == rows[code].shown],
         saved=bool(values),
     )
     return TemplateResponse(request, "pathway/step.html#autosave", context)
 
 
-def canonical(value: Any) -> str:
-    """An answer as text, to compare what a page showed with what it sends back."""
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        return ",".join(sorted(str(v) for v in value))
-    return str(value)
+def alarm_slots(questions, rows, before: dict, after: dict, redrawn: set[str]) -> list[str]:
+    """The warning slots whose text changed, drawn for an out-of-band swap."""
+    out = []
+    grids = {grid.code: grid for grid in grids_by_code(questions).values()}
+    for code, row in rows.items():
+        if row.grid is None and code not in redrawn and before.get(code) != after.get(code):
+            out.append(render_alarm(f"alarm-{code}", row.alarm, oob=True))
+    for grid in grids.values():
+        was = [t for code in grid.codes for t in before.get(code, [])]
+        now = [t for code in grid.codes for t in after.get(code, [])]
+        if was != now:
+            out.append(render_alarm(f"alarm-grid-{grid.code}", grid_alarm(grid, rows),
+                                    oob=True))
+    return out
 
 
-@dataclass
-class QuestionRow:
-    """One question as the step page draws it."""
-
-    question: QuestionSpec
-    shown: bool
-    errors: list[str]
-    value: str  # a number input's text
-    choices: list[tuple[str, str, bool]]  # value, label, checked
-    was: str = ""  # the stored answer when the page was drawn (see `edited_codes`)
-
-    @property
-    def kind(self) -> str:
-        return {"number": "number", "multi": "checkbox"}.get(self.question.type, "radio")
-
-    def key(self, oob: bool) -> tuple | None:
-        """The cache key, or None when the row holds text the client typed.
-
-        Everything in the key is bounded by the content (options, fixed messages, valid
-        numbers), never by what was posted: junk in a number field would otherwise add an
-        entry the size of the junk on every request."""
-        if self.kind != "number":
-            value = ""  # only the ticks are drawn, and `choices` holds them
-        elif self.value and not self.value_is_canonical():
-            return None
-        else:
-            value = self.value
-        # The frozen question spec is part of the key: any change of content misses the cache.
-        return (self.question, self.shown, tuple(map(str, self.errors)), value,
-                tuple(self.choices), self.was, oob)
-
-    def value_is_canonical(self) -> bool:
-        question = self.question
-        try:
-            number = int(self.value)
-        except ValueError:
-            return False
-        return str(number) == self.value and question.minimum <= number <= question.maximum
-
-    @property
-    def html(self) -> str:
-        return render_question(self, oob=False)
-
-    @property
-    def oob_html(self) -> str:
-        return render_question(self, oob=True)
-
-
-class RenderedQuestions:
-    """Rendered questions by state, within a budget of characters.
-
-    A question's HTML depends only on its content and its state, and rendering ~150 radio
-    buttons a page is most of a step request's cost. The keys are bounded by the content
-    (see `QuestionRow.key`); the budget is a second bound, should content grow very large.
-    """
-
-    def __init__(self, max_chars: int):
-        self.max_chars = max_chars
-        self.chars = 0
-        self.html: dict[tuple, str] = {}
-
-    def get(self, key: tuple) -> str | None:
-        return self.html.get(key)
-
-    def put(self, key: tuple, html: str) -> None:
-        if self.chars + len(html) > self.max_chars:
-            self.html.clear()
-            self.chars = 0
-        self.html[key] = html
-        self.chars += len(html)
-
-
-_question_html = RenderedQuestions(max_chars=16 * 1024 * 1024)
-
-
-def render_question(row: QuestionRow, *, oob: bool) -> str:
-    key = row.key(oob)
-    html = _question_html.get(key) if key is not None else None
-    if html is None:
-        html = render_to_string("pathway/_question.html", {"row": row, "oob": oob})
-        if key is not None:
-            _question_html.put(key, html)
-    return html
-
-
-def question_rows(form: StepForm, questions: list[QuestionSpec], shown_codes: set[str],
-                  stored: dict[str, Any]) -> list[QuestionRow]:
-    rows = []
-    for question in questions:
-        bound = form[question.code]
-        raw = bound.value()
-        chosen = {str(v) for v in raw} if isinstance(raw, list | tuple) else (
-            {str(raw)} if raw not in (None, "") else set())
-        if question.type == "mrc" and not chosen and form.is_bound:
-            chosen = {""}
-        choices = [(str(value), label, str(value) in chosen)
-                   for value, label in getattr(form.fields[question.code], "choices", [])]
-        if question.type == "mrc" and not form.is_bound and not chosen:
-            choices = [(v, label, v == "") for v, label, _ in choices]
-        rows.append(QuestionRow(question, question.code in shown_codes,
-                                list(form.errors.get(question.code, [])),
-                                "" if raw is None else str(raw), choices,
-                                canonical(stored.get(question.code))))
-    return rows
-
-
-DIAGRAM_FIELDS = {"history": "pain_regions", "exam": "sensory_loss"}
-
-
-def render_step(request, ctx: Context, state: StepState, form: StepForm):
+def render_step(request, ctx: Context, state: StepState, values: dict[str, Any], *,
+                errors=None):
     questions = step_questions(ctx.snapshot, state.step.code)
     index = ctx.states.index(state)
     shown = {q.code for q in state.questions}
-    rows = question_rows(form, questions, shown, ctx.answers)
+    result = ctx.result
+    rows = question_rows(questions, values, shown, stored=ctx.answers, errors=errors,
+                         alarms=alarm_questions(result))
     field = DIAGRAM_FIELDS.get(state.step.code)
     diagram = None
     if field and field in shown:
@@ -412,17 +368,22 @@ def render_step(request, ctx: Context, state: StepState, form: StepForm):
         diagram = diagram_for(ctx.snapshot, {**ctx.answers, field: ticked}, field=field)
     context = page_context(
         ctx,
-        form=form,
+        result,
         step_state=state,
         rows=rows,
-        diagram=diagram,
+        errors=errors or {},
+        questions_html=draw(questions, rows, diagram),
+        help_html=help_html(questions),
         previous=ctx.states[index - 1] if index else None,
         is_last=index + 1 == len(ctx.states),
+        return_to="review" if (request.GET.get("from") == "review"
+                               or request.POST.get("return_to") == "review") else "",
     )
     return TemplateResponse(request, "pathway/step.html", context)
 
 
 @private
+@gzip_page
 @require_http_methods(["GET", "HEAD", "POST"])
 @limit("answers")
 @limit("answers", per="assessment")
@@ -442,23 +403,44 @@ def review(request, pk):
 
 
 @private
+@gzip_page
 @require_http_methods(["GET", "HEAD"])
 def result(request, pk):
     ctx = load(request, pk)
-    if ctx.first_incomplete:
+    if not ctx.result_open:
+        return refuse_unreachable(request, ctx, "The result")
+    # What would change is asked for when the clinician scrolls to it (see `changes`).
+    outcome = ctx.result
+    explained = explain(ctx.snapshot, outcome)
+    keys = {key for fired in outcome.fired for key in fired.rule.sources}
+    sources = dict(Source.objects.filter(key__in=keys).values_list("key", "citation"))
+    return TemplateResponse(request, "pathway/result.html", page_context(
+        ctx, outcome, sources=sources, explained=explained,
+        record=record_note(ctx, outcome, explained, timezone.localdate()),
+        links={name: ctx.url(url) for name, url in (
+            ("handout", "handout"), ("pdf", "handout_pdf"), ("changes", "changes"))},
+        diagram=diagram_for(ctx.snapshot, ctx.answers), page="result"))
+
+
+@private
+@gzip_page
+@require_http_methods(["GET", "HEAD"])
+def changes(request, pk):
+    """What would change the suggestion: every single-answer change tried. Its own page
+    without JavaScript; with htmx, drawn into the result page when it scrolls into view."""
+    ctx = load(request, pk)
+    if not ctx.result_open:
         return refuse_unreachable(request, ctx, "The result")
     outcome = evaluate(ctx.snapshot, ctx.answers)
-    keys = {key for fired in outcome.fired for key in fired.rule.sources}
-    sources = {s.key: s for s in Source.objects.filter(key__in=keys)}
-    return TemplateResponse(request, "pathway/result.html", page_context(
-        ctx, outcome, sources=sources, explained=explain(ctx.snapshot, outcome),
-        diagram=diagram_for(ctx.snapshot, ctx.answers), page="result"))
+    template = "pathway/changes.html#changes" if request.htmx else "pathway/changes.html"
+    return TemplateResponse(request, template, page_context(
+        ctx, outcome, explained=explain(ctx.snapshot, outcome), page="result"))
 
 
 def handout_request(request, pk):
     """Load an assessment for its handout; None and a response when it cannot be printed."""
     ctx = load(request, pk)
-    if ctx.first_incomplete:
+    if not ctx.result_open:
         return None, refuse_unreachable(request, ctx, "The handout")
     variant = request.GET.get("for", "patient")
     paper = request.GET.get("paper", "a4")
@@ -470,6 +452,7 @@ def handout_request(request, pk):
 
 
 @private
+@gzip_page
 @require_http_methods(["GET", "HEAD"])
 def handout_page(request, pk):
     context, refusal = handout_request(request, pk)

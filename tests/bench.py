@@ -155,9 +155,9 @@ def pages() -> None:
         state["i"] = (state["i"] + 1) % len(assessments)
         return assessments[state["i"]].pk
 
-    def get(path: str) -> Callable[[], None]:
+    def get(path: str, **headers: str) -> Callable[[], None]:
         def call() -> None:
-            response = client.get(path.format(pk=next_pk()))
+            response = client.get(path.format(pk=next_pk()), **headers)
             assert response.status_code == 200, response.status_code
         return call
 
@@ -188,7 +188,11 @@ def pages() -> None:
         ratio(f"step GET {step}", measure(get(f"/a/{{pk}}/{step}/"), batches=20, per_batch=5))
         ratio(f"step POST {step} (all answers, then redirect)",
               measure(post(step), batches=20, per_batch=5))
+    ratio("step GET exam, gzip (as a browser asks for it)",
+          measure(get("/a/{pk}/exam/", HTTP_ACCEPT_ENCODING="gzip"), batches=20, per_batch=5))
     ratio("result page", measure(get("/a/{pk}/result/"), batches=20, per_batch=5))
+    ratio("what would change (asked for when scrolled to)",
+          measure(get("/a/{pk}/result/changes/"), batches=20, per_batch=5))
     ratio("handout HTML, patient", measure(get("/a/{pk}/handout/?for=patient"), batches=20,
                                            per_batch=5))
     ratio("handout HTML, clinician", measure(get("/a/{pk}/handout/?for=clinician"),

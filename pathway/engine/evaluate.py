@@ -272,14 +272,7 @@ def _decide(snapshot: Snapshot, valid: Mapping[str, Answer]) -> Result:
             scores[rule.target] = scores.get(rule.target, 0.0) + rule.weight
             fired_by_level.setdefault(rule.target, []).append(fired)
             fired_scores.append(fired)
-    order = {level.code: i for i, level in enumerate(snapshot.levels)}
-    ranked = sorted(scores, key=lambda code: (-round(scores[code], 6), order.get(code, 99)))
-    level = INDETERMINATE
-    if ranked:
-        top = round(scores[ranked[0]], 6)
-        second = round(scores[ranked[1]], 6) if len(ranked) > 1 else 0.0
-        if top >= snapshot.threshold and top - second >= snapshot.margin - 1e-9:
-            level = ranked[0]
+    ranked, level = _localise(snapshot, scores)
     differential = tuple(
         LevelScore(code, round(scores[code], 2), tuple(fired_by_level[code])) for code in ranked
     )
@@ -288,12 +281,7 @@ def _decide(snapshot: Snapshot, valid: Mapping[str, Answer]) -> Result:
     facts["level"] = level
     fired_tiers = [_explain(rule, facts) for rule in snapshot.tier_rules
                    if holds(rule.check, facts)]
-    tier = snapshot.default_tier
-    if fired_tiers:
-        tier = min(
-            (f.rule.target for f in fired_tiers),
-            key=lambda code: snapshot.tier_by_code[code].rank,
-        )
+    tier = _most_urgent(snapshot, (f.rule for f in fired_tiers))
 
     # Gaps: red-flag items and key examination items that are asked but unanswered or not
     # done. Neither is ever read as "no" or as normal.
@@ -319,12 +307,42 @@ def _decide(snapshot: Snapshot, valid: Mapping[str, Answer]) -> Result:
     )
 
 
+def _localise(snapshot: Snapshot, scores: Mapping[str, float]) -> tuple[list[str], str]:
+    """The levels ranked by score, and the level named (or indeterminate)."""
+    order = {level.code: i for i, level in enumerate(snapshot.levels)}
+    ranked = sorted(scores, key=lambda code: (-round(scores[code], 6), order.get(code, 99)))
+    level = INDETERMINATE
+    if ranked:
+        top = round(scores[ranked[0]], 6)
+        second = round(scores[ranked[1]], 6) if len(ranked) > 1 else 0.0
+        if top >= snapshot.threshold and top - second >= snapshot.margin - 1e-9:
+            level = ranked[0]
+    return ranked, level
+
+
+def _most_urgent(snapshot: Snapshot, rules) -> str:
+    targets = [rule.target for rule in rules]
+    if not targets:
+        return snapshot.default_tier
+    return min(targets, key=lambda code: snapshot.tier_by_code[code].rank)
+
+
 def _what_would_change(snapshot: Snapshot, valid: Mapping[str, Answer],
                        tier: str) -> list[Change]:
     """Single-answer changes to choice and tri questions that would move the tier.
 
     Red-flag items left unanswered are tried too: they are exactly the answers that matter.
+
+    Each trial re-tests only the rules that read an answer the change touches (the answer
+    itself, answers it asks or drops through enable-when, and the level if that moves); the
+    others keep the verdict they had. The sums are then made in content order, exactly as a
+    full evaluation makes them, so the outcome is the same, at a fraction of the cost.
     """
+    base = asked(snapshot, valid)
+    fired_scores = {rule.code for rule in snapshot.score_rules if holds(rule.check, base)}
+    _, base_level = _localise(snapshot, _scores(snapshot, fired_scores))
+    base_facts = {**base, "level": base_level}
+    fired_tiers = {rule.code for rule in snapshot.tier_rules if holds(rule.check, base_facts)}
     changes: list[Change] = []
     for question in snapshot.questions:
         if question.type not in {"choice", "tri"}:
@@ -337,8 +355,42 @@ def _what_would_change(snapshot: Snapshot, valid: Mapping[str, Answer],
                 continue
             trial = dict(valid)
             trial[question.code] = option
-            outcome = _decide(snapshot, trial)
-            if outcome.tier != tier and question.code in outcome.answers:
-                changes.append(Change(question.code, current, option, outcome.tier,
-                                      outcome.level))
+            facts: dict[str, Any] = asked(snapshot, trial)
+            if question.code not in facts:
+                continue
+            touched = {code for code in facts.keys() | base.keys()
+                       if facts.get(code) != base.get(code)}
+            scores_now = _retest(snapshot, fired_scores, touched, facts, "score")
+            _, level = _localise(snapshot, _scores(snapshot, scores_now))
+            facts["level"] = level
+            if level != base_level:
+                touched.add("level")
+            tiers_now = _retest(snapshot, fired_tiers, touched, facts, "tier")
+            outcome = _most_urgent(snapshot, (snapshot.rule_by_code[code] for code in tiers_now))
+            if outcome != tier:
+                changes.append(Change(question.code, current, option, outcome, level))
     return changes
+
+
+def _retest(snapshot: Snapshot, fired: set[str], touched: set[str],
+            facts: Mapping[str, Any], effect: str) -> set[str]:
+    """The rules of one effect that fire once the `touched` subjects have changed."""
+    now = set(fired)
+    for subject in touched:
+        for rule in snapshot.rules_by_subject.get(subject, ()):
+            if rule.effect != effect:
+                continue
+            if holds(rule.check, facts):
+                now.add(rule.code)
+            else:
+                now.discard(rule.code)
+    return now
+
+
+def _scores(snapshot: Snapshot, fired: set[str]) -> dict[str, float]:
+    """Level scores from the fired score rules, summed in content order (as `_decide` does)."""
+    scores: dict[str, float] = {}
+    for rule in snapshot.score_rules:
+        if rule.code in fired:
+            scores[rule.target] = scores.get(rule.target, 0.0) + rule.weight
+    return scores

@@ -49,6 +49,8 @@ class QuestionSpec:
     maximum: int | None = None
     unit: str = ""
     kb_slug: str = ""
+    # The knowledge-base page's title, for links to it: the page's, not this version's content.
+    kb_title: str = field(default="", compare=False)
     options: tuple[OptionSpec, ...] = ()
     enable_when: Condition = ()
     option_codes: tuple[str, ...] = field(init=False, repr=False, compare=False)
@@ -149,9 +151,14 @@ class Snapshot:
     level_by_code: dict[str, LevelSpec] = field(init=False, repr=False, compare=False)
     handout_item_by_code: dict[str, HandoutItemSpec] = field(init=False, repr=False,
                                                             compare=False)
+    rule_by_code: dict[str, RuleSpec] = field(init=False, repr=False, compare=False)
     score_rules: tuple[RuleSpec, ...] = field(init=False, repr=False, compare=False)
     tier_rules: tuple[RuleSpec, ...] = field(init=False, repr=False, compare=False)
     gated: tuple[QuestionSpec, ...] = field(init=False, repr=False, compare=False)
+    # Subject (a question code or "level") -> the rules whose condition reads it, so a change
+    # to one answer re-tests only the rules that can notice it.
+    rules_by_subject: dict[str, tuple[RuleSpec, ...]] = field(init=False, repr=False,
+                                                              compare=False)
 
     def __post_init__(self) -> None:
         # Lookups computed once per snapshot; the engine runs many evaluations against it.
@@ -160,9 +167,15 @@ class Snapshot:
         put(self, "tier_by_code", {t.code: t for t in self.tiers})
         put(self, "level_by_code", {lv.code: lv for lv in self.levels})
         put(self, "handout_item_by_code", {i.code: i for i in self.handout_items})
+        put(self, "rule_by_code", {r.code: r for r in self.rules})
         put(self, "score_rules", tuple(r for r in self.rules if r.effect == "score"))
         put(self, "tier_rules", tuple(r for r in self.rules if r.effect == "tier"))
         put(self, "gated", tuple(q for q in self.questions if q.enable_when))
+        by_subject: dict[str, list[RuleSpec]] = {}
+        for rule in self.rules:
+            for subject in dict.fromkeys(c.subject for group in rule.condition for c in group):
+                by_subject.setdefault(subject, []).append(rule)
+        put(self, "rules_by_subject", {k: tuple(v) for k, v in by_subject.items()})
 
     def steps_with_questions(self) -> list[tuple[StepSpec, list[QuestionSpec]]]:
         return [(step, [q for q in self.questions if q.step == step.code]) for step in self.steps]

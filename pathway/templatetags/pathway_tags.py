@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import difflib
+from functools import cache
 from typing import Any
 
 from django import template
+from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from pathway.engine.conditions import VALUELESS_OPS
 from pathway.engine.evaluate import Because
 from pathway.engine.model import QuestionSpec, Snapshot
+from pathway.step_page import Rendered
 
 register = template.Library()
 
@@ -56,6 +60,51 @@ def because_text(because: Because, snapshot: Snapshot) -> str:
         return (f"{prompt}: {answer} ({PLAIN_OPS[criterion.op]} "
                 f"{criterion.value}{'/5' if question.type == 'mrc' else unit})")
     return f"{prompt}: {answer}"
+
+
+@register.simple_tag
+def reasons(fired, snapshot: Snapshot, said: frozenset = frozenset()) -> str:
+    """Why a rule fired, in words: each criterion that held, with the bare "was answered" ones
+    (a graded examination, say) named together rather than one clause each. Criteria in `said`
+    (given for a rule listed before) are left out."""
+    answered, parts = [], []
+    for because in fired.because:
+        if because in said:
+            continue
+        question = snapshot.question_by_code.get(because.criterion.subject)
+        if because.criterion.op == "answered" and question is not None:
+            answered.append(question.prompt.split(" (", 1)[0].rstrip("?"))
+        else:
+            parts.append(because_text(because, snapshot))
+    if answered:
+        parts.append("recorded: " + ", ".join(answered))
+    return "; ".join(parts)
+
+
+@register.simple_tag
+@cache
+def asset(path: str) -> str:
+    """A static file's URL, asked of the storage once per process: its answer (a hashed name
+    in production) holds until the next deploy, and every page names the same few files."""
+    return static(path)
+
+
+_rules = Rendered(max_chars=4 * 1024 * 1024)
+
+
+@register.simple_tag(takes_context=True)
+def fired_rule(context, fired) -> str:
+    """One fired rule as the result page lists it (pathway/_rule.html), rendered once per rule,
+    reasons and cited sources: the same for every assessment where they are the same."""
+    sources = context["sources"]
+    cited = tuple((key, sources.get(key)) for key in fired.rule.sources)
+    key = (fired, cited)
+    html = _rules.get(key)
+    if html is None:
+        html = render_to_string("pathway/_rule.html", {
+            "fired": fired, "snapshot": context["snapshot"], "sources": dict(cited)})
+        _rules.put(key, html)
+    return html
 
 
 @register.filter

@@ -1,6 +1,7 @@
 // Progressive enhancement for the guided form. Everything works without this file:
-// it makes the leg diagram clickable (kept in step with the checkboxes, which stay the
-// accessible fallback), keeps 'None' exclusive, and manages the in-place knowledge-base panel.
+// it makes the leg diagram clickable (kept in step with the checkboxes, which are the keyboard
+// and screen-reader way in, so the drawing adds no tab stops), keeps 'None' exclusive, manages
+// the in-place knowledge-base panel, and copies the note for the record.
 (function () {
   "use strict";
 
@@ -16,7 +17,6 @@
       var box = checkboxFor(form, field, region.dataset.region);
       var on = !!(box && box.checked);
       region.classList.toggle(cls, on);
-      region.setAttribute("aria-checked", on ? "true" : "false");
     });
   }
 
@@ -27,21 +27,8 @@
     figure.querySelectorAll(".region.is-editable").forEach(function (region) {
       var box = checkboxFor(form, field, region.dataset.region);
       if (!box) { return; }
-      region.setAttribute("tabindex", "0");
-      region.setAttribute("role", "checkbox");
-      region.setAttribute("aria-label", region.dataset.label);
-      var toggle = function () { box.click(); };
-      region.addEventListener("click", toggle);
-      region.addEventListener("keydown", function (event) {
-        if (event.key === "Enter" || event.key === " ") {
-          event.preventDefault();
-          toggle();
-        }
-      });
+      region.addEventListener("click", function () { box.click(); });
     });
-    // The drawing is now interactive: expose it as a group of checkboxes, not an image.
-    var svg = figure.querySelector("svg");
-    svg.setAttribute("role", "group");
     syncDiagram(figure);
   }
 
@@ -82,7 +69,29 @@
     if (step) { step.setAttribute("tabindex", "-1"); step.focus(); }
   });
 
+  // The note for the record: copy it in one press. Without JavaScript it is a text box to
+  // select and copy by hand, so the button only appears here.
+  function setUpCopy(button) {
+    var note = document.getElementById(button.getAttribute("aria-controls"));
+    var status = document.getElementById(button.dataset.status);
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var done = function () { status.textContent = "Copied to the clipboard."; };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(note.value).then(done, function () {
+          note.select();
+          status.textContent = "Selected: press Ctrl+C (or Cmd+C) to copy.";
+        });
+      } else {
+        note.select();
+        document.execCommand("copy");
+        done();
+      }
+    });
+  }
+
   function init() {
+    document.querySelectorAll("[data-copy-note]").forEach(setUpCopy);
     document.querySelectorAll(".leg-diagram--editable").forEach(setUpDiagram);
   }
   if (document.readyState === "loading") {

@@ -40,11 +40,49 @@ def site(live_server, seeded_committed):
     return live_server.url
 
 
-@pytest.fixture
-def page(page):
-    """Every page a test opens is watched: a Content Security Policy violation fails the test."""
+# Reported by the page itself, as well as by the browser's console: a violation inside a
+# request htmx makes, or a style it injects, is caught either way.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error("Content Security Policy violation: " + event.violatedDirective + " "
+                + (event.blockedURI || "") + " " + (event.sample || ""));
+});
+"""
+
+
+def watch(context) -> list[str]:
+    """Collect every Content Security Policy violation of a browser context's pages."""
     violations: list[str] = []
-    page.on("console", lambda message: violations.append(message.text)
-            if "Content Security Policy" in message.text else None)
-    yield page
-    assert violations == [], violations
+    context.add_init_script(REPORT_VIOLATIONS)
+
+    def listen(page):
+        page.on("console", lambda message: violations.append(message.text)
+                if "Content Security Policy" in message.text else None)
+
+    for page in context.pages:
+        listen(page)
+    context.on("page", listen)
+    return violations
+
+
+@pytest.fixture
+def watched(browser):
+    """A new browser context (with the given options) whose pages fail the test on any
+    Content Security Policy violation."""
+    opened = []
+
+    def make(**options):
+        context = browser.new_context(**options)
+        opened.append((context, watch(context)))
+        return context
+
+    yield make
+    for context, violations in opened:
+        context.close()
+        assert violations == [], violations
+
+
+@pytest.fixture
+def page(watched):
+    """Every page a test opens is watched: a Content Security Policy violation fails the test."""
+    return watched().new_page()

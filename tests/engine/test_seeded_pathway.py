@@ -523,3 +523,39 @@ def test_a_mimic_is_never_named_beside_severe_weakness_it_cannot_cause(answers):
         assert severe <= {"mrc_hip_abduction"}
     if result.level == "peroneal":
         assert severe <= invariants.MIMIC_EXPLAINS["peroneal"]
+
+
+# --- what would change, computed incrementally --------------------------------------------------
+
+
+def every_change_evaluated_in_full(answers):
+    """The definition of what-would-change: every single-answer change evaluated afresh."""
+    from pathway.engine.evaluate import Change, _decide, validate
+
+    valid = validate(SNAPSHOT, answers)
+    tier = _decide(SNAPSHOT, valid).tier
+    changes = []
+    for question in SNAPSHOT.questions:
+        current = valid.get(question.code)
+        if question.type not in {"choice", "tri"} or (current is None and not question.red_flag):
+            continue
+        for option in question.option_codes:
+            if option != current:
+                outcome = _decide(SNAPSHOT, {**valid, question.code: option})
+                if outcome.tier != tier and question.code in outcome.answers:
+                    changes.append(Change(question.code, current, option, outcome.tier,
+                                          outcome.level))
+    return tuple(changes)
+
+
+@pytest.mark.parametrize("case", regression_cases(), ids=lambda case: case["code"])
+def test_what_would_change_matches_evaluating_every_change_in_full(case):
+    assert evaluate(SNAPSHOT, case["answers"]).what_would_change == \
+        every_change_evaluated_in_full(case["answers"])
+
+
+@PROPERTY
+@given(ANSWERS)
+def test_what_would_change_matches_in_full_for_any_answers(answers):
+    assert evaluate(SNAPSHOT, answers).what_would_change == every_change_evaluated_in_full(
+        answers)

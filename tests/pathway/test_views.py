@@ -1,6 +1,7 @@
 """The guided form: every exit of every view, without JavaScript and with htmx."""
 
 import gc
+import html
 import json
 import re
 import threading
@@ -8,6 +9,7 @@ import tracemalloc
 import uuid
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -147,13 +149,16 @@ def test_an_invalid_answer_is_shown_beside_its_field_and_nothing_is_stored(
         assert 'name="age" value="44"' in response.text  # what was typed is kept
 
 
-def test_a_missing_required_answer_is_asked_for(client, assessment):
+def test_a_blank_answer_keeps_the_rest_and_says_what_is_still_missing(client, assessment):
     data = {**RED_FLAGS_NO, "nav": "continue"}
     del data["fever"]
     response = client.post(step_url(assessment, "red_flags"), data)
-    assert response.status_code == 200
-    assert "Answer this question, or choose &#x27;Not assessed&#x27;" in response.text
-    assert answers_of(assessment) == {}
+    assert response.status_code == 302
+    assert response.url == step_url(assessment, "red_flags") + "#q-fever"
+    assert answers_of(assessment) == {k: v for k, v in RED_FLAGS_NO.items() if k != "fever"}
+    page = client.get(response.url).text
+    assert "Your answers are saved. Still to answer on this page (1): Fever, rigors" in page
+    assert "Nothing on this page was saved" not in page
 
 
 def test_back_keeps_what_was_typed_without_requiring_the_rest(client, assessment):
@@ -178,6 +183,206 @@ def test_the_emergency_banner_stays_on_every_later_page(client, assessment):
     assert "alert-banner--emergency" in client.get(step_url(assessment, "history")).text
 
 
+# --- emergency first ----------------------------------------------------------------------------
+
+
+def result_url(assessment):
+    return reverse("result", kwargs={"pk": assessment.pk})
+
+
+def test_an_emergency_answer_saved_with_the_rest_blank_is_kept(client, assessment):
+    """Without JavaScript: 'Yes' to new bladder difficulty, Save, every other red flag blank."""
+    response = client.post(step_url(assessment, "red_flags"),
+                           {"ces_bladder": "yes", "nav": "continue"})
+    assert answers_of(assessment) == {"ces_bladder": "yes"}
+    assert response.status_code == 302
+    page = client.get(response.url).text
+    assert 'data-banner="emergency"' in page
+    # Relative, as every link of the shared status pieces: ../result/ from any assessment page.
+    assert 'href="../result/">Emergency actions and warning card' in page
+    assert "Nothing on this page was saved" not in page
+    # Beside the answer that raised it, as well as at the top of the screen.
+    beside = re.search(r'id="q-ces_bladder".*?id="q-ces_saddle"', page, re.S).group(0)
+    assert "Cauda equina symptoms that are new or getting worse" in beside
+    assert 'href="../result/"' in beside
+
+
+def test_the_emergency_banner_is_on_every_assessment_page_and_sticks(client, assessment):
+    services.answers_record(assessment=assessment, values={"ces_bowel": "yes"})
+    for url in (step_url(assessment, "red_flags"), result_url(assessment),
+                reverse("resume", kwargs={"pk": assessment.pk})):
+        page = client.get(url, follow=True).text
+        assert re.search(r'class="alert-banner-slot alert-banner-slot--sticky"[^>]*>\s*'
+                         r'<div class="alert-banner alert-banner--emergency" role="alert" '
+                         r'data-banner="emergency"', page), url
+
+
+def test_the_result_opens_at_once_for_an_emergency_and_names_the_unfinished_steps(
+        client, assessment):
+    services.answers_record(assessment=assessment, values={"ces_saddle": "yes"})
+    response = client.get(result_url(assessment))
+    assert response.status_code == 200
+    assert re.search(r'data-tier="emergency" data-level="indeterminate"', response.text)
+    assert ("<strong>Not completed:</strong> Red flags (11 unanswered), History (12 "
+            "unanswered), Examination (12 unanswered). The emergency does not wait for them."
+            ) in " ".join(response.text.split())
+
+
+def test_the_handouts_open_at_once_for_an_emergency(client, assessment):
+    services.answers_record(assessment=assessment, values={"ces_saddle": "yes"})
+    for variant in ("patient", "clinician"):
+        url = reverse("handout", kwargs={"pk": assessment.pk})
+        assert client.get(url, {"for": variant}).status_code == 200
+    pdf = client.get(reverse("handout_pdf", kwargs={"pk": assessment.pk}), {"for": "patient"})
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+
+
+def test_an_unfinished_assessment_without_an_emergency_still_waits_for_its_result(
+        client, assessment):
+    services.answers_record(assessment=assessment, values={"ces_saddle": "no", "fever": "yes"})
+    for name in ("result", "handout", "handout_pdf"):
+        response = client.get(reverse(name, kwargs={"pk": assessment.pk}))
+        assert response.status_code == 302, name
+        assert response.url == step_url(assessment, "red_flags")
+
+
+def test_the_live_panel_names_no_tier_until_the_red_flags_are_screened(client, assessment):
+    page = client.get(step_url(assessment, "red_flags")).text
+    panel = re.search(r'<section id="suggestion".*?</section>', page, re.S).group(0)
+    assert "suggestion--pending" in panel
+    assert "None yet: finish the red-flag screen first." in panel
+    assert "Conservative care" not in panel
+    services.answers_record(assessment=assessment, values=RED_FLAGS_NO)
+    page = client.get(step_url(assessment, "history")).text
+    panel = re.search(r'<section id="suggestion".*?</section>', page, re.S).group(0)
+    assert "tier-badge--conservative" in panel
+
+
+def test_an_htmx_emergency_answer_draws_the_warning_beside_it_and_takes_it_away(
+        client, assessment):
+    url = step_url(assessment, "red_flags")
+    response = client.post(url, {"ces_sexual": "yes", "changed": "ces_sexual"}, **HTMX)
+    slot = re.search(r'<div id="alarm-ces_sexual"[^>]*hx-swap-oob="true">.*?</div>',
+                     response.text, re.S).group(0)
+    assert "Cauda equina symptoms that are new or getting worse" in slot
+    response = client.post(url, {"ces_sexual": "no", "changed": "ces_sexual"}, **HTMX)
+    assert re.search(r'<div id="alarm-ces_sexual" class="alarm-slot" hx-swap-oob="true">'
+                     r"</div>", response.text)
+    assert 'data-banner="emergency"' not in response.text
+
+
+# --- the examination grid and its shortcuts -----------------------------------------------------
+
+
+HISTORY = {"age": 41, "affected_side": "left", "duration_weeks": 8, "leg_pain_severity": 7,
+           "leg_pain_dominant": "yes", "pain_regions": ["lateral_calf"], "trend": "unchanged",
+           "disabling": "yes", "conservative_care_weeks": 6, "injection_history": "none",
+           "imaging": "none", "compression_history": "no"}
+MRC = ("mrc_hip_abduction", "mrc_knee_extension", "mrc_ankle_dorsiflexion",
+       "mrc_great_toe_extension", "mrc_ankle_inversion", "mrc_ankle_eversion",
+       "mrc_ankle_plantarflexion")
+
+
+@pytest.fixture
+def at_exam(assessment):
+    services.answers_record(assessment=assessment, values={**RED_FLAGS_NO, **HISTORY})
+    return assessment
+
+
+def test_the_examination_is_drawn_as_grids_of_radio_groups(client, at_exam):
+    page = client.get(step_url(at_exam, "exam")).text
+    power = re.search(r'<section class="grid" id="grid-power".*?</section>', page, re.S).group(0)
+    assert power.count('<tr id="q-mrc_') == 7
+    assert power.count('type="radio" id="id_mrc_hip_abduction_') == 7  # 5..0, not tested
+    assert '<span class="visually-hidden">Hip abduction power: 4</span>' in power
+    reflexes = re.search(r'id="grid-reflexes".*?</section>', page, re.S).group(0)
+    assert [c for c in re.findall(r'<tr id="q-(\w+)"', reflexes)] == [
+        "reflex_knee", "reflex_ankle", "reflex_medial_hamstring"]
+    signs = re.search(r'id="grid-signs".*?</section>', page, re.S).group(0)
+    assert "q-trendelenburg" in signs and "q-hip_exam" not in signs
+    # Nothing is pre-filled, "not tested" included.
+    assert " checked" not in page
+
+
+def test_a_shortcut_fills_only_the_unanswered_rows_of_its_grid(client, at_exam):
+    services.answers_record(assessment=at_exam, values={"mrc_great_toe_extension": 4})
+    response = client.post(step_url(at_exam, "exam"),
+                           {"mrc_ankle_inversion": "3", "fill": "power:5"})
+    assert response.status_code == 302
+    assert response.url == step_url(at_exam, "exam") + "#grid-power"
+    stored = answers_of(at_exam)
+    assert {code: stored[code] for code in MRC} == {
+        **dict.fromkeys(MRC, 5), "mrc_great_toe_extension": 4, "mrc_ankle_inversion": 3}
+    assert "reflex_knee" not in stored  # other grids are left alone
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_a_muscle_just_marked_not_tested_is_not_graded_by_the_shortcut(
+        client, at_exam, headers):
+    """An ungraded muscle is stored as unanswered; the one the clinician has just marked
+    "not tested" on this page must not come back graded 5."""
+    posted = {"mrc_knee_extension": "", "was_mrc_knee_extension": "", "fill": "power:5"}
+    client.post(step_url(at_exam, "exam"), posted, **headers)
+    stored = answers_of(at_exam)
+    assert "mrc_knee_extension" not in stored
+    assert stored["mrc_hip_abduction"] == 5
+
+
+def test_a_not_tested_shortcut_marks_the_rest_not_tested(client, at_exam):
+    client.post(step_url(at_exam, "exam"), {"slr": "positive", "fill": "signs:not_tested"})
+    stored = answers_of(at_exam)
+    assert stored["slr"] == "positive"
+    assert [stored[c] for c in ("crossed_slr", "femoral_stretch", "fibular_head_tinel",
+                                "trendelenburg")] == ["not_tested"] * 4
+    assert "hip_exam" not in stored
+
+
+@pytest.mark.parametrize("fill", ["power:3", "power:not_tested", "nowhere:normal", "signs",
+                                  "reflexes:absent"])
+def test_a_tampered_shortcut_fills_nothing(client, at_exam, fill):
+    before = answers_of(at_exam)
+    client.post(step_url(at_exam, "exam"), {"fill": fill})
+    client.post(step_url(at_exam, "exam"), {"fill": fill}, **HTMX)
+    assert answers_of(at_exam) == before
+
+
+def test_an_htmx_shortcut_redraws_the_rows_it_filled(client, at_exam):
+    response = client.post(step_url(at_exam, "exam"), {"fill": "reflexes:normal"}, **HTMX)
+    assert response.status_code == 200
+    for code in ("reflex_knee", "reflex_ankle", "reflex_medial_hamstring"):
+        assert re.search(rf'<tr id="q-{code}" [^>]*hx-swap-oob="true"', response.text)
+        assert f'name="{code}" value="normal" checked' in response.text
+    assert "q-reflex_" in response.text and "q-slr" not in response.text
+
+
+def test_shortcuts_are_offered_only_where_a_grid_is(client, assessment):
+    assert "data-fill-group" not in client.get(step_url(assessment, "red_flags")).text
+
+
+# --- change from the review ---------------------------------------------------------------------
+
+
+def test_change_from_the_review_returns_to_the_review(client, assessment):
+    complete(assessment, regression_cases()[0]["answers"])
+    review = client.get(reverse("review", kwargs={"pk": assessment.pk})).text
+    link = f'{step_url(assessment, "history")}?from=review#q-trend'
+    assert f'href="{link}"' in review
+    page = client.get(link.split("#")[0]).text
+    assert '<input type="hidden" name="return_to" value="review">' in page
+    assert "Save and return to the review" in page
+    response = client.post(step_url(assessment, "history"),
+                           {"trend": "improving", "return_to": "review", "nav": "continue"})
+    assert response.url == reverse("review", kwargs={"pk": assessment.pk}) + "#step-history"
+    assert answers_of(assessment)["trend"] == "improving"
+
+
+def test_change_from_the_review_goes_on_to_a_question_the_change_raised(client, assessment):
+    complete(assessment, regression_cases()[2]["answers"])
+    response = client.post(step_url(assessment, "red_flags"),
+                           {"ces_bowel": "yes", "return_to": "review", "nav": "continue"})
+    assert response.url == step_url(assessment, "red_flags") + "?from=review#q-ces_onset"
+
+
 # --- steps: htmx -------------------------------------------------------------------------------
 
 
@@ -186,8 +391,9 @@ def test_an_htmx_answer_is_saved_and_returns_fragments_not_a_page(client, assess
                            {"ces_bowel": "yes", "changed": "ces_bowel"}, **HTMX)
     assert response.status_code == 200
     assert "<html" not in response.text
-    assert 'id="alert-banner" class="alert-banner-slot" hx-swap-oob="true"' in response.text
-    assert "alert-banner--emergency" in response.text
+    assert ('id="alert-banner" class="alert-banner-slot alert-banner-slot--sticky" '
+            'hx-swap-oob="true"') in response.text
+    assert 'data-banner="emergency"' in response.text
     assert 'id="suggestion"' in response.text and 'id="q-ces_onset"' in response.text
     assert answers_of(assessment) == {"ces_bowel": "yes"}
 
@@ -277,7 +483,7 @@ def test_review_lists_every_answer_with_an_edit_link_and_completes(client, asses
     complete(assessment, regression_cases()[0]["answers"])
     response = client.get(reverse("review", kwargs={"pk": assessment.pk}))
     assert response.status_code == 200
-    assert f'href="{step_url(assessment, "exam")}#q-reflex_ankle"' in response.text
+    assert f'href="{step_url(assessment, "exam")}?from=review#q-reflex_ankle"' in response.text
     response = client.post(reverse("review", kwargs={"pk": assessment.pk}))
     assert response.url == reverse("result", kwargs={"pk": assessment.pk})
     assessment.refresh_from_db()
@@ -290,6 +496,83 @@ def test_the_result_states_red_flag_gaps_plainly(client, assessment):
     response = client.get(reverse("result", kwargs={"pk": assessment.pk}))
     assert "The red-flag screen is incomplete:</strong>" in response.text
     assert "loss of rectal sensation or new faecal incontinence not assessed" in response.text
+
+
+def case(code):
+    return next(c for c in regression_cases() if c["code"] == code)
+
+
+def summary_of(page: str) -> str:
+    return re.search(r'<section class="result summary.*?</section>', page, re.S).group(0)
+
+
+def test_the_result_opens_with_a_summary_of_what_to_do_the_level_gaps_and_handouts(
+        client, assessment):
+    complete(assessment, {**case("V17")["answers"], "fever": "not_assessed"})
+    page = client.get(result_url(assessment)).text
+    summary = summary_of(page)
+    assert 'data-tier="injection" data-level="L5"' in summary
+    assert "Image and consider an injection" in summary
+    rule = pm.Rule.objects.get(pathway=assessment.pathway,
+                               code="persistent_radicular_pain_6_to_11_weeks")
+    assert " ".join(rule.action.split()) in " ".join(summary.split())
+    assert "Most likely level:</strong> L5 nerve root" in summary
+    assert "The red-flag screen is incomplete:</strong> fever, rigors or feeling generally " \
+           "unwell not assessed" in summary
+    patient = f'data-handout="patient" href="{reverse("handout", args=[assessment.pk])}' \
+              '?for=patient"'
+    assert patient in summary and 'data-handout="clinician"' in summary
+    assert page.index(summary) < page.index("data-record-note")
+
+
+def test_an_action_is_said_once(client, assessment):
+    complete(assessment, case("V17")["answers"])
+    page = client.get(result_url(assessment)).text
+    page = " ".join(re.sub(r"<textarea.*?</textarea>", "", page, flags=re.S).split())
+    rule = pm.Rule.objects.get(pathway=assessment.pathway,
+                               code="persistent_radicular_pain_6_to_11_weeks")
+    assert page.count(" ".join(rule.action.split())) == 1
+    assert page.count(f"<summary>{rule.title}</summary>") == 1
+
+
+def test_what_would_change_puts_the_unexpected_first_and_the_red_flags_in_one_line(
+        client, assessment):
+    complete(assessment, case("V17")["answers"])
+    changes_url = reverse("changes", kwargs={"pk": assessment.pk})
+    result = client.get(result_url(assessment)).text
+    # Asked for when the clinician scrolls to it (a link without JavaScript).
+    assert re.search(rf'<a href="{changes_url}" hx-get="{changes_url}" hx-trigger="revealed"',
+                     result)
+    page = client.get(changes_url).text
+    section = re.search(r'<section aria-labelledby="change-title".*?</section>', page,
+                        re.S).group(0)
+    listed = re.findall(r"<li><strong>(.*?)</strong> were", section)
+    assert listed and not any("urine" in item for item in listed)
+    expected = re.findall(r'<p class="changes__expected">(.*?)</p>', section, re.S)
+    assert len(expected) == 2  # emergency, urgent
+    assert "would make it <strong>emergency assessment now</strong>: new difficulty " \
+           "passing urine; altered sensation in the saddle area" in expected[0]
+    assert section.index("<li><strong>") < section.index("changes__expected")
+    fragment = client.get(changes_url, **HTMX)
+    assert fragment.text.lstrip().startswith('<section aria-labelledby="change-title"')
+
+
+def test_what_would_change_waits_like_the_result(client, assessment):
+    services.answers_record(assessment=assessment, values={"fever": "yes"})
+    response = client.get(reverse("changes", kwargs={"pk": assessment.pk}))
+    assert response.status_code == 302
+    assert client.post(reverse("changes", kwargs={"pk": assessment.pk})).status_code == 405
+
+
+def test_the_result_carries_a_note_for_the_record(client, assessment):
+    complete(assessment, case("V17")["answers"])
+    page = client.get(result_url(assessment)).text
+    note = html.unescape(re.search(r"<textarea[^>]*data-record-note[^>]*>(.*?)</textarea>",
+                                   page, re.S).group(1))
+    assert note.startswith("Leg pain from a suspected lumbar nerve root: decision support")
+    assert "Reference " + assessment.reference in note
+    assert 'data-copy-note aria-controls="record-note"' in page
+    assert re.search(r"<button[^>]*data-copy-note[^>]*hidden>", page)  # shown by JavaScript
 
 
 def test_result_refuses_posts(client, assessment):
@@ -498,3 +781,27 @@ def test_a_body_of_megabytes_is_refused_before_it_is_read(client, assessment):
         response = client.post(url, {"age": "9" * 2_000_000, "nav": "continue"}, **headers)
         assert response.status_code == 400
     assert answers_of(assessment) == RED_FLAGS_NO
+
+
+# --- compression and the icon -------------------------------------------------------------------
+
+
+def test_html_pages_are_compressed_for_a_browser_that_accepts_it(client, assessment):
+    services.answers_record(assessment=assessment, values={"ces_saddle": "yes"})
+    for url in (reverse("start"), step_url(assessment, "red_flags"), result_url(assessment),
+                reverse("handout", kwargs={"pk": assessment.pk}), reverse("kb:index")):
+        response = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+        assert response.status_code == 200, url
+        assert response["Content-Encoding"] == "gzip", url
+        assert "Accept-Encoding" in response["Vary"], url
+        plain = client.get(url)
+        assert len(response.content) < len(plain.content) * 0.6, url
+        assert "Content-Encoding" not in plain
+
+
+def test_the_icon_is_found_where_browsers_look_for_it(client, seeded):
+    page = client.get(reverse("start")).text
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.url == "/static/favicon.svg"
+    assert finders.find("favicon.svg")
