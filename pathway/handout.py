@@ -16,13 +16,13 @@ from typing import Any
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from kb.models import Source
 from pathway.assessments import EMERGENCY, ESCALATIONS, explain, page_context
 from pathway.diagram import diagram_for
 from pathway.engine import evaluate
 from pathway.record import findings
+from pathway.services import assessed_on
 from pathway.templatetags.pathway_tags import reasons
 
 VARIANTS = ("patient", "clinician")
@@ -37,7 +37,8 @@ STYLESHEETS = ("css/print.css",)
 
 def handout_context(ctx, variant: str, paper: str, *, today: dt.date | None = None) -> dict:
     """What both variants print, from an assessment's page context (`views.Context`)."""
-    today = today or timezone.localdate()
+    # The assessment's day, not the printing day: a handout printed again says what it said.
+    today = today or assessed_on(ctx.assessment)
     snapshot = ctx.snapshot
     # "What would change" is printed only on the clinician's version.
     result = evaluate(snapshot, ctx.answers, what_would_change=variant == "clinician")

@@ -57,6 +57,14 @@ def answers_record(*, assessment: Assessment, values: Mapping[str, Any]) -> list
 
 
 def assessment_complete(*, assessment: Assessment) -> None:
+    """Mark the result as first shown. `updated_at` stays the time of the last answer: the
+    handout's date and review date are counted from it, whenever it is printed again."""
     if assessment.completed_at is None:
         assessment.completed_at = timezone.now()
-        assessment.save(update_fields=["completed_at", "updated_at"])
+        Assessment.objects.filter(pk=assessment.pk, completed_at__isnull=True).update(
+            completed_at=assessment.completed_at)
+
+
+def assessed_on(assessment: Assessment):
+    """The day the answers were last given: the date a handout or note for the record says."""
+    return timezone.localdate(assessment.updated_at)

@@ -17,7 +17,6 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
-from django.utils import timezone
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -416,7 +415,7 @@ def result(request, pk):
     sources = dict(Source.objects.filter(key__in=keys).values_list("key", "citation"))
     return TemplateResponse(request, "pathway/result.html", page_context(
         ctx, outcome, sources=sources, explained=explained,
-        record=record_note(ctx, outcome, explained, timezone.localdate()),
+        record=record_note(ctx, outcome, explained, services.assessed_on(ctx.assessment)),
         links={name: ctx.url(url) for name, url in (
             ("handout", "handout"), ("pdf", "handout_pdf"), ("changes", "changes"))},
         diagram=diagram_for(ctx.snapshot, ctx.answers), page="result"))
@@ -480,5 +479,5 @@ def handout_pdf(request, pk):
 def handout_css(request, pk):
     """The per-handout page footer for browser printing (no inline styles: see CSP)."""
     assessment = assessment_for(request, pk)
-    return HttpResponse(handout.footer_css(assessment, timezone.localdate()),
+    return HttpResponse(handout.footer_css(assessment, services.assessed_on(assessment)),
                         content_type="text/css")

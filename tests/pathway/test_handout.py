@@ -347,3 +347,28 @@ def test_nothing_on_a_handout_is_set_below_9_points(client, completed):
     for variant in ("patient", "clinician"):
         page = client.get(url(assessment, **{"for": variant})).text
         assert "<svg" in page and "<text" not in page, variant
+
+
+def test_a_handout_printed_again_later_keeps_its_dates(client, completed):
+    """The date, the review date and the note for the record are those of the assessment, not
+    of the day the handout is printed again: reprinted a fortnight later, it says what it said."""
+    from django.utils import timezone
+
+    assessment = completed(case("V17")["answers"])
+    first = client.get(url(assessment, **{"for": "patient"})).text
+    given = timezone.now() - dt.timedelta(days=15)
+    pm.Assessment.objects.filter(pk=assessment.pk).update(updated_at=given)
+    day = timezone.localdate(given)
+    for variant in ("patient", "clinician"):
+        page = client.get(url(assessment, **{"for": variant})).text
+        assert f"Date: {day:%-d %B %Y}" in page, variant
+        assert f"{timezone.localdate():%-d %B %Y}" not in page.split("<main", 1)[1], variant
+    later = client.get(url(assessment, **{"for": "patient"})).text
+    review = re.search(r"Your review(?: date)?: (?:tomorrow, )?(\w+ \d+ \w+ \d{4})", first)
+    again = re.search(r"Your review(?: date)?: (?:tomorrow, )?(\w+ \d+ \w+ \d{4})", later)
+    assert review and again
+    delta = (dt.datetime.strptime(review[1], "%A %d %B %Y").date()
+             - dt.datetime.strptime(again[1], "%A %d %B %Y").date())
+    assert delta == timezone.localdate() - day
+    note = client.get(reverse("result", kwargs={"pk": assessment.pk})).text
+    assert f"decision support, {day:%-d %b %Y}." in note
