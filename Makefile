@@ -5,9 +5,12 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# The install stamp carries a hash of pyproject.toml, so a change of pins reinstalls.
+# The install stamps carry a hash of pyproject.toml, so a change of pins reinstalls. `make run`
+# installs what the app needs to serve; the test and developer tools (`.[dev]`) come with
+# `make test` and the other developer targets.
 DEPS_HASH := $(shell sha1sum pyproject.toml 2>/dev/null | cut -c1-12)
 STAMP := $(VENV)/.installed-$(DEPS_HASH)
+DEV_STAMP := $(VENV)/.installed-dev-$(DEPS_HASH)
 # Production is the settings' default; local set-up, the dev server and the tests ask for debug
 # (an explicit DEBUG in the environment wins).
 LOCAL := DEBUG=$${DEBUG:-1}
@@ -31,20 +34,27 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
+
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	touch $(DEV_STAMP)
 
 setup: $(STAMP)
 	$(LOCAL) $(BIN)/python manage.py migrate --no-input
 	$(LOCAL) $(BIN)/python manage.py load_seeds
-	$(LOCAL) $(BIN)/python manage.py ensure_dev_admin
 
+# The admin sign-in is printed last, just above the server's own lines, on every run.
 run: setup
+	@$(LOCAL) $(BIN)/python manage.py ensure_dev_admin
 	$(LOCAL) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-lint: $(STAMP)
+# ruff, and mypy --strict on the pure engine.
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # Debian packages the tests use: chromium (browser tests) and poppler-utils (pdftotext for the
 # handout PDFs). Installed when missing and this
@@ -64,21 +74,22 @@ system-packages:
 	  echo "      the tests that need them will be skipped."; \
 	fi
 
-pytest: $(STAMP) system-packages
-	$(BIN)/pytest
+# The whole suite, with a line-coverage report and its floor (pyproject.toml, [tool.coverage]).
+pytest: $(DEV_STAMP) system-packages
+	COVERAGE_CORE=sysmon $(BIN)/pytest --cov --cov-report=term:skip-covered
 
 test: setup lint pytest
 
 # Mutation testing of the engine: each small fault, the engine tests against it (printed).
-mutation: $(STAMP)
+mutation: $(DEV_STAMP)
 	$(LOCAL) $(BIN)/python -m tests.mutation
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python -m tests.bench
 
 # In a real browser (Debian's chromium): the clicks and key presses a typical case takes, the
 # page heights at desktop and phone sizes, and the handouts' page counts. Printed, not asserted.
-walkthrough: $(STAMP) system-packages
+walkthrough: $(DEV_STAMP) system-packages
 	$(BIN)/python -m tests.walkthrough $(CASE)
 
 # Production-style serving: settings from the environment (SECRET_KEY, ALLOWED_HOSTS,
@@ -91,7 +102,7 @@ serve: $(STAMP)
 	DEBUG=0 $(BIN)/python manage.py load_seeds --if-empty
 	DEBUG=0 $(BIN)/gunicorn pathway.wsgi --config gunicorn.conf.py
 
-load: $(STAMP) system-packages
+load: $(DEV_STAMP) system-packages
 	$(BIN)/python -m tests.load
 
 clean:

@@ -109,6 +109,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# `make run`'s local admin password, kept for this machine only (DEBUG on; see ensure_dev_admin).
+LOCAL_ADMIN_FILE = BASE_DIR / "var" / "local-admin.txt"
+
 ROOT_URLCONF = "pathway.urls"
 
 TEMPLATES = [

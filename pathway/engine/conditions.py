@@ -219,7 +219,7 @@ def check_criterion(criterion: Criterion, spec: SubjectSpec | None) -> list[str]
     if criterion.op in LIST_OPS:
         if not isinstance(criterion.value, tuple | list) or not criterion.value:
             return [f"'{OPS[criterion.op]}' needs a non-empty list of values for {subject}"]
-        values = list(criterion.value)
+        values: list[int | str | None] = list(criterion.value)
     else:
         if isinstance(criterion.value, tuple | list):
             return [f"'{OPS[criterion.op]}' takes one value, not a list, for {subject}"]

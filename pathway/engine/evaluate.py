@@ -9,7 +9,7 @@ single-answer changes that would move the tier.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,9 @@ from pathway.engine.model import (
 )
 
 Answer = int | str | tuple[str, ...]
+# Level scores are compared to this many decimals: sums of weights such as 0.1 + 0.2 carry
+# floating-point dust, and scores equal to a millionth are a tie (content order decides).
+SCORE_DECIMALS = 6
 
 
 class AnswerError(ValueError):
@@ -310,17 +313,19 @@ def _decide(snapshot: Snapshot, valid: Mapping[str, Answer]) -> Result:
 def _localise(snapshot: Snapshot, scores: Mapping[str, float]) -> tuple[list[str], str]:
     """The levels ranked by score, and the level named (or indeterminate)."""
     order = {level.code: i for i, level in enumerate(snapshot.levels)}
-    ranked = sorted(scores, key=lambda code: (-round(scores[code], 6), order.get(code, 99)))
+    ranked = sorted(scores, key=lambda code: (-round(scores[code], SCORE_DECIMALS),
+                                              order.get(code, len(order))))
     level = INDETERMINATE
     if ranked:
-        top = round(scores[ranked[0]], 6)
-        second = round(scores[ranked[1]], 6) if len(ranked) > 1 else 0.0
-        if top >= snapshot.threshold and top - second >= snapshot.margin - 1e-9:
+        top = round(scores[ranked[0]], SCORE_DECIMALS)
+        second = round(scores[ranked[1]], SCORE_DECIMALS) if len(ranked) > 1 else 0.0
+        # Scores are rounded, so a lead of exactly the margin counts whatever the float sums.
+        if top >= snapshot.threshold and round(top - second, SCORE_DECIMALS) >= snapshot.margin:
             level = ranked[0]
     return ranked, level
 
 
-def _most_urgent(snapshot: Snapshot, rules) -> str:
+def _most_urgent(snapshot: Snapshot, rules: Iterable[RuleSpec]) -> str:
     targets = [rule.target for rule in rules]
     if not targets:
         return snapshot.default_tier

@@ -223,7 +223,7 @@ def violations(snapshot: Snapshot, answers: Mapping[str, Any]) -> list[Violation
     except AnswerError as exc:
         return [Violation("the content accepts the finding vocabulary",
                           f"the content does not accept these answers: {exc}", dict(answers))]
-    found = []
+    found: list[Violation] = []
     for name, invariant in INVARIANTS.items():
         try:
             problems = invariant(snapshot, answers, result)

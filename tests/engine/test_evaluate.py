@@ -1,5 +1,7 @@
 """Engine semantics on small hand-built snapshots. No database."""
 
+import dataclasses
+
 import pytest
 
 from pathway.engine import AnswerError, evaluate, validate
@@ -330,12 +332,77 @@ def test_each_step_lists_its_own_questions_in_order():
 
 def test_every_engine_value_is_immutable_so_one_snapshot_serves_every_request():
     import dataclasses
+    import importlib
     import inspect
 
-    from pathway.engine import conditions, invariants, lint, model
-    from pathway.engine import evaluate as evaluate_module
-
-    for module in (conditions, model, evaluate_module, lint, invariants):
+    # By name: the package's `evaluate` is the function, which hides the module of that name.
+    checked = []
+    for name in ("conditions", "model", "evaluate", "lint", "invariants"):
+        module = importlib.import_module(f"pathway.engine.{name}")
         for name, obj in inspect.getmembers(module, dataclasses.is_dataclass):
             if inspect.isclass(obj) and obj.__module__ == module.__name__:
                 assert obj.__dataclass_params__.frozen, f"{module.__name__}.{name}"
+                checked.append(name)
+    assert {"Result", "FiredRule", "Because", "Change", "LevelScore", "Snapshot",
+            "Criterion"} <= set(checked)
+
+
+# --- boundaries the mutation run found untested ------------------------------------------------
+
+
+def test_a_lead_of_exactly_the_margin_names_the_level_whatever_the_float_sums():
+    # 0.1 + 0.2 is 0.30000000000000004 in floating point; the lead is still exactly 0.3.
+    rules = [score_rule("a", "L5", 0.1, "power <= 4"), score_rule("b", "L5", 0.2, "power <= 4"),
+             score_rule("c", "L5", 2.0, "power <= 4"), score_rule("d", "S1", 2.0, "power <= 4")]
+    result = evaluate(snapshot(rules, threshold=2.0, margin=0.3), {"power": 4})
+    assert result.level == "L5"
+    assert evaluate(snapshot(rules, threshold=2.0, margin=0.31), {"power": 4}).level == \
+        "indeterminate"
+    assert evaluate(snapshot(rules, threshold=2.31, margin=0.3), {"power": 4}).level == \
+        "indeterminate"
+
+
+def test_a_chain_of_enable_when_listed_in_reverse_is_followed_to_its_end():
+    """`late` is gated on `middle`, which is gated on `alarm`, but `late` comes first in the
+    content: one pass would keep it, because `middle` is still there when `late` is checked."""
+    late = QuestionSpec("late", "flags", "tri", options=TRI, enable_when=when("middle = yes"))
+    middle = QuestionSpec("middle", "flags", "tri", options=TRI, enable_when=when("alarm = yes"))
+    base = snapshot([tier_rule("r", "urgent", "late = yes")])
+    snap = dataclasses.replace(base, questions=(late, middle, *base.questions))
+    result = evaluate(snap, {"alarm": "no", "middle": "yes", "late": "yes"})
+    assert set(result.dropped) == {"middle", "late"}
+    assert result.tier == "conservative"
+
+
+def test_a_trial_answer_that_hides_its_own_question_is_skipped_and_the_rest_still_tried():
+    own = QuestionSpec("own", "exam", "choice", options=(
+        OptionSpec("a", "A"), OptionSpec("hidden", "Hidden"), OptionSpec("c", "C")),
+        enable_when=when("own != hidden"))
+    snap = snapshot([tier_rule("r", "urgent", "own = c")], extra_questions=(own,))
+    result = evaluate(snap, {"own": "a"})
+    assert [(c.question, c.after, c.tier) for c in result.what_would_change] == \
+        [("own", "c", "urgent")]
+
+
+def test_supporting_and_conflicting_split_at_zero():
+    rules = [score_rule("half", "L5", 0.5, "power <= 4"), score_rule("nil", "L5", 0.0,
+                                                                      "power <= 4"),
+             score_rule("less", "L5", -0.5, "power <= 4")]
+    top = evaluate(snapshot(rules), {"power": 4}).differential[0]
+    assert [f.code for f in top.supporting] == ["half"]
+    assert [f.code for f in top.conflicting] == ["less"]
+
+
+def test_level_scores_are_reported_to_two_decimals():
+    rules = [score_rule("third", "L5", 1 / 3, "power <= 4")]
+    assert evaluate(snapshot(rules), {"power": 4}).differential[0].score == 0.33
+
+
+def test_scores_equal_to_six_decimals_tie_and_content_order_decides():
+    rules = [score_rule("s1", "S1", 2.0000004, "power <= 4"), score_rule("l5", "L5", 2.0,
+                                                                         "power <= 4")]
+    result = evaluate(snapshot(rules, threshold=2.0, margin=0.0), {"power": 4})
+    # A tie: L5 comes before S1 in the content, and neither leads the other.
+    assert [s.code for s in result.differential] == ["L5", "S1"]
+    assert evaluate(snapshot(rules, threshold=2.0, margin=0.1), {"power": 4}).level == \
+        "indeterminate"

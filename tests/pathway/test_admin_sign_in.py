@@ -134,16 +134,19 @@ def test_a_staff_session_ends_after_the_idle_timeout(client, staff):
 # --- the local account `make run` makes -------------------------------------------------------
 
 
-@override_settings(DEBUG=True)
-def test_ensure_dev_admin_prints_an_account_and_second_factors_that_sign_in(db):
+def test_ensure_dev_admin_prints_an_account_and_second_factors_that_sign_in(db, settings,
+                                                                           tmp_path):
+    settings.DEBUG = True
+    settings.LOCAL_ADMIN_FILE = tmp_path / "var" / "local-admin.txt"
     out = io.StringIO()
     call_command("ensure_dev_admin", stdout=out)
     text = out.getvalue()
     password = re.search(r"password: (\S+)", text).group(1)
     tokens = text.split("backup codes", 1)[1].splitlines()[1].split()
-    assert len(tokens) >= 5
+    assert len(tokens) == 10
     secret = re.search(r"otpauth://totp/[^\s]*secret=([A-Z2-7]+)", text)
     assert secret, text
+    assert oct(settings.LOCAL_ADMIN_FILE.stat().st_mode & 0o777) == "0o600"
     client = Client()
     sign_in(client, username="admin", password=password, token=tokens[0])
     assert signed_in(client)
@@ -154,9 +157,29 @@ def test_ensure_dev_admin_prints_an_account_and_second_factors_that_sign_in(db):
     sign_in(other, username="admin", password=password, token=f"{totp.token():06d}",
             device=device.persistent_id)
     assert signed_in(other)
+    # Every later `make run` prints the sign-in again, just before serving: the same account,
+    # the same authenticator, and the backup codes not yet used.
     out = io.StringIO()
     call_command("ensure_dev_admin", stdout=out)
-    assert out.getvalue() == ""  # once only
+    again = out.getvalue()
+    assert f"password: {password}" in again and secret.group(0) in again
+    assert again.split("backup codes", 1)[1].splitlines()[1].split() == tokens[1:]
+    assert get_user_model().objects.count() == 1
+    assert TOTPDevice.objects.count() == 1
+
+
+def test_ensure_dev_admin_never_prints_a_password_that_no_longer_signs_in(db, settings,
+                                                                        tmp_path):
+    settings.DEBUG = True
+    settings.LOCAL_ADMIN_FILE = tmp_path / "local-admin.txt"
+    call_command("ensure_dev_admin", stdout=io.StringIO())
+    admin = get_user_model().objects.get()
+    admin.set_password("changed by its owner")
+    admin.save()
+    out = io.StringIO()
+    call_command("ensure_dev_admin", stdout=out)
+    assert "password:" not in out.getvalue()
+    assert "changepassword admin" in out.getvalue()
 
 
 @override_settings(DEBUG=False)
