@@ -150,9 +150,8 @@ class CriterionForm(forms.ModelForm):
             value = None
             self.add_error("value_text", "This operator needs a value.")
         else:
-            tokens = [t.strip() for t in text.strip("[]").split(",") if t.strip()]
             try:
-                parsed = [conditions._parse_scalar(t, text) for t in tokens]
+                parsed = conditions.parse_values(text)
             except conditions.ConditionSyntaxError as exc:
                 self.add_error("value_text", str(exc))
                 parsed = []
@@ -454,7 +453,7 @@ class QuestionAdmin(VersionedAdmin):
     inlines = [OptionInline, EnableWhenInline]
     fields = ["pathway", "step", "order", "code", "type", "prompt", "help", "required",
               "red_flag", "key_exam", "min_value", "max_value", "unit", "kb_entry",
-              "enable_when_text"]
+              "diagram_layer", "enable_when_text"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("enable_when")
@@ -547,7 +546,8 @@ class OptionAdmin(InlineOnlyAdmin, VersionedAdmin):
 
 @admin.register(pm.Tier)
 class TierAdmin(InlineOnlyAdmin, VersionedAdmin):
-    list_display = ["rank", "code", "title", "timeframe", "review_interval_days", "pathway"]
+    list_display = ["rank", "code", "title", "timeframe", "review_interval_days", "banner",
+                    "pathway"]
     list_filter = ["pathway"]
     search_fields = ["code", "title", "clinician_summary", "patient_summary"]
 

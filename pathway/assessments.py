@@ -24,11 +24,6 @@ from pathway.snapshot import snapshot_for
 
 logger = logging.getLogger(__name__)
 
-# The tier code that never waits (a contract of spec/findings.md): once it is suggested, the
-# result and handouts open before the other steps are finished.
-EMERGENCY = "emergency"
-# Tiers the live panel shows even before the red flags are screened: they only ever escalate.
-ESCALATIONS = frozenset({EMERGENCY, "urgent"})
 # Criteria that hold because something is absent; they never point at the answer that raised
 # an alarm.
 ABSENCE_OPS = frozenset({"unanswered", "ne", "not_in", "not_contains"})
@@ -73,7 +68,9 @@ class Context:
 
     @property
     def emergency(self) -> bool:
-        return self.result.tier == EMERGENCY
+        """The suggested tier never waits (its `banner` is the emergency one): the result and
+        handouts open before the other steps are finished."""
+        return self.snapshot.tier_by_code[self.result.tier].emergency
 
     @property
     def result_open(self) -> bool:
@@ -217,14 +214,14 @@ def _version(pk: int, revision: int, status: str) -> Pathway:
     return found
 
 
-def alarm_questions(result: Result) -> dict[str, list[str]]:
+def alarm_questions(snapshot: Snapshot, result: Result) -> dict[str, list[str]]:
     """Question code -> the titles of the emergency rules its answer fired, so the warning
     can stand beside the answer that raised it."""
-    if result.tier != EMERGENCY:
+    if not snapshot.tier_by_code[result.tier].emergency:
         return {}
     found: dict[str, list[str]] = {}
     for fired in result.tier_rules_fired:
-        if fired.rule.target != EMERGENCY:
+        if fired.rule.target != result.tier:
             continue
         for because in fired.because:
             if because.criterion.op not in ABSENCE_OPS and because.criterion.subject != "level":
@@ -236,11 +233,12 @@ def alarm_questions(result: Result) -> dict[str, list[str]]:
 
 def page_context(ctx: Context, result: Result | None = None, **extra: Any) -> dict[str, Any]:
     result = result or ctx.result
+    tier = ctx.snapshot.tier_by_code[result.tier]
     complete = ctx.first_incomplete is None
-    result_open = complete or result.tier == EMERGENCY
+    result_open = complete or tier.emergency
     # Until the red flags are screened, the live panel names no tier: a reassuring one before
-    # the screen is done would be read as an all-clear.
-    suggesting = ctx.screened or result.tier in ESCALATIONS
+    # the screen is done would be read as an all-clear. A tier with a banner only escalates.
+    suggesting = ctx.screened or bool(tier.banner)
     page = extra.get("page", "")
     n = len(ctx.states)
     tail = [("review", "Review", n + 1, complete), ("result", "Result", n + 2, result_open)]
@@ -266,7 +264,7 @@ def page_context(ctx: Context, result: Result | None = None, **extra: Any) -> di
         "status": drawn(oob=False),
         "status_oob": drawn(oob=True),
         "result": result,
-        "tier": ctx.snapshot.tier_by_code[result.tier],
+        "tier": tier,
         "level": ctx.snapshot.level_by_code.get(result.level),
         "answers": ctx.answers,
         **extra,

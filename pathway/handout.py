@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from kb.models import Source
-from pathway.assessments import EMERGENCY, ESCALATIONS, explain, page_context
+from pathway.assessments import explain, page_context
 from pathway.diagram import diagram_for
 from pathway.engine import evaluate
 from pathway.record import findings
@@ -62,10 +62,11 @@ def handout_context(ctx, variant: str, paper: str, *, today: dt.date | None = No
         explained=explained,
         diagram=diagram_for(snapshot, ctx.answers, printed=True),
         findings=findings(ctx),
-        emergency=result.tier == EMERGENCY,
-        # Emergency and urgent handouts lead with what to do now; an emergency one has no
-        # routine review, self-care or treatment choices: the patient is going to hospital.
-        urgent_now=result.tier in ESCALATIONS,
+        emergency=tier.emergency,
+        # Handouts of a tier with a banner (emergency, urgent) lead with what to do now; an
+        # emergency one has no routine review, self-care or treatment choices: the patient is
+        # going to hospital.
+        urgent_now=bool(tier.banner),
         patient_lines=patient_lines,
         self_care=[i for i in items if i.role == "self_care"],
         medicines=[i for i in items if i.role == "medicines"],

@@ -235,6 +235,13 @@ class Question(VersionedContent):
         related_name="questions",
         help_text="The knowledge-base page that explains this finding.",
     )
+    diagram_layer = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=[("pain", "Pain or tingling (hatched)"), ("sensory", "Reduced sensation (dotted)")],
+        help_text="The leg diagram layer this question's answers shade, if any; its options are "
+                  "the knowledge base's sensory regions (by code). The diagram stands beside it.",
+    )
 
     history = HistoricalRecords()
 
@@ -316,6 +323,14 @@ class Tier(VersionedContent):
     )
     review_interval_days = models.PositiveIntegerField(
         help_text="Days until the review date printed on the handout."
+    )
+    banner = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=[("urgent", "Urgent: a banner on every page"),
+                 ("emergency", "Emergency: a sticky banner; the result opens at once")],
+        help_text="Whether this tier raises a banner on the assessment pages, and which. An "
+                  "emergency tier opens the result and handouts before the steps are finished.",
     )
 
     history = HistoricalRecords()

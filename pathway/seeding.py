@@ -281,6 +281,7 @@ TIER_FIELDS = {
     "clinician_summary": F("text"),
     "patient_summary": F("text"),
     "review_interval_days": F("int"),
+    "banner": F("str", required=False, default=""),
 }
 LEVEL_FIELDS = {
     "code": F("str"),
@@ -300,6 +301,7 @@ QUESTION_FIELDS = {
     "range": F("any", required=False),
     "unit": F("str", required=False, default=""),
     "kb": F("str", required=False, default=""),
+    "diagram_layer": F("str", required=False, default=""),
     "enable_when": F("condition", required=False, default=""),
     "options": F("any", required=False, default=list),
 }
@@ -978,7 +980,7 @@ def export_pathway(pathway: pm.Pathway) -> dict[str, Any]:
                   for s in pathway.steps.all()],
         "tiers": [{"code": t.code, "rank": t.rank, "title": t.title, "timeframe": t.timeframe,
                    "clinician_summary": t.clinician_summary, "patient_summary": t.patient_summary,
-                   "review_interval_days": t.review_interval_days}
+                   "review_interval_days": t.review_interval_days, "banner": t.banner}
                   for t in pathway.tiers.all()],
         "levels": [{"code": lv.code, "title": lv.title,
                     "kb": lv.kb_entry.slug if lv.kb_entry else "",
@@ -993,6 +995,7 @@ def export_pathway(pathway: pm.Pathway) -> dict[str, Any]:
                 "key_exam": q.key_exam,
                 "range": [q.min_value, q.max_value] if q.type == "number" else None,
                 "unit": q.unit, "kb": q.kb_entry.slug if q.kb_entry else "",
+                "diagram_layer": q.diagram_layer,
                 "enable_when": conditions.format_condition(pm.condition_of(q.enable_when.all())),
                 "options": [{"code": o.code, "label": o.label} for o in q.options.all()],
             }
@@ -1115,7 +1118,7 @@ def _export_pathway_files(pathway: pm.Pathway, directory: Path) -> list[Path]:
     if data["change_note"]:
         meta["change_note"] = data["change_note"]
     meta["steps"] = [_drop_defaults(s, STEP_FIELDS) for s in data["steps"]]
-    meta["tiers"] = data["tiers"]
+    meta["tiers"] = [_drop_defaults(t, TIER_FIELDS) for t in data["tiers"]]
     meta["levels"] = [_drop_defaults(lv, LEVEL_FIELDS) for lv in data["levels"]]
     files = {
         "pathway.yaml": meta,

@@ -30,7 +30,7 @@ def _render(part: str, key: tuple, context: dict[str, Any]) -> str:
 def banner(snapshot: Snapshot, result: Result, *, page: str, oob: bool) -> str:
     tier = snapshot.tier_by_code[result.tier]
     titles = tuple(f.rule.title for f in result.tier_rules_fired if f.rule.target == tier.code)
-    context = {"tier_code": tier.code, "tier_title": tier.title, "timeframe": tier.timeframe,
+    context = {"banner": tier.banner, "tier_title": tier.title, "timeframe": tier.timeframe,
                "titles": titles, "on_result": page == "result", "oob": oob}
     return _render("banner", ("banner", *context.values()), context)
 

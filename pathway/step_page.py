@@ -18,9 +18,6 @@ from pathway.engine.model import QuestionSpec
 from pathway.forms import MRC_GRADES, NOT_TESTED
 from pathway.layout import Grid, Single, blocks
 
-# The questions a leg diagram draws, by step; the diagram stands beside the question.
-DIAGRAM_FIELDS = {"history": "pain_regions", "exam": "sensory_loss"}
-
 
 def canonical(value: Any) -> str:
     """An answer as text, to compare what a page showed with what it sends back."""

@@ -44,7 +44,6 @@ from pathway.ratelimits import limit
 from pathway.record import record_note
 from pathway.snapshot import snapshot_for
 from pathway.step_page import (
-    DIAGRAM_FIELDS,
     canonical,
     draw,
     grid_alarm,
@@ -304,7 +303,7 @@ def autosave(request, ctx: Context, state: StepState, questions: list[QuestionSp
     targets = [q for q in questions if q.code in changed]
     form = StepForm(request.POST, questions=targets, enforce_required=False)
     form.is_valid()
-    alarms_before = alarm_questions(ctx.result)
+    alarms_before = alarm_questions(ctx.snapshot, ctx.result)
     merged = merged_answers(ctx, form, targets, set(changed))
     facts = asked(ctx.snapshot, merged)
     values = {q.code: _stored(merged.get(q.code)) for q in targets
@@ -317,7 +316,7 @@ def autosave(request, ctx: Context, state: StepState, questions: list[QuestionSp
     new_state.current = True
     before = {q.code for q in state.questions}
     after = {q.code for q in new_state.questions}
-    alarms = alarm_questions(ctx.result)
+    alarms = alarm_questions(ctx.snapshot, ctx.result)
     rows = {row.question.code: row for row in question_rows(
         questions, raw_values(ctx.answers, questions), after, stored=ctx.answers,
         errors=form.errors, alarms=alarms)}
@@ -359,8 +358,9 @@ def render_step(request, ctx: Context, state: StepState, values: dict[str, Any],
     shown = {q.code for q in state.questions}
     result = ctx.result
     rows = question_rows(questions, values, shown, stored=ctx.answers, errors=errors,
-                         alarms=alarm_questions(result))
-    field = DIAGRAM_FIELDS.get(state.step.code)
+                         alarms=alarm_questions(ctx.snapshot, result))
+    # The leg diagram stands beside the step's question that feeds one of its layers.
+    field = next((q.code for q in questions if q.diagram_layer), None)
     diagram = None
     if field and field in shown:
         row = next(r for r in rows if r.question.code == field)
