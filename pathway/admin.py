@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
-from pathway import checks, versions
+from pathway import checks, services, versions
 from pathway import models as pm
 from pathway.engine import conditions
 from pathway.publishing import PublishRefused, approve_case, publish, replacements, retire
@@ -431,7 +431,7 @@ class PathwayAdmin(VersionedAdmin):
     def _preview(self, request, obj):
         from pathway.snapshot import snapshot_for
 
-        assessment = pm.Assessment.objects.create(pathway=obj, is_preview=True)
+        assessment = services.assessment_start(pathway=obj, preview=True)
         first = snapshot_for(obj).steps[0].code
         return redirect(reverse("step", kwargs={"pk": assessment.pk, "step": first}))
 

@@ -19,9 +19,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from kb.models import Source
-from pathway.assessments import explain, page_context
+from pathway.assessments import explain
 from pathway.diagram import diagram_for
 from pathway.engine import evaluate
+from pathway.presenters import page_context
 from pathway.record import findings
 from pathway.templatetags.pathway_tags import reasons
 
@@ -36,7 +37,7 @@ STYLESHEETS = ("css/print.css",)
 
 
 def handout_context(ctx, variant: str, paper: str, *, today: dt.date | None = None) -> dict:
-    """What both variants print, from an assessment's page context (`views.Context`)."""
+    """What both variants print, from an assessment's page context (`assessments.Context`)."""
     today = today or timezone.localdate()
     snapshot = ctx.snapshot
     # "What would change" is printed only on the clinician's version.

@@ -14,7 +14,7 @@ from typing import Any
 from pathway.assessments import Context, Explanation
 from pathway.engine.evaluate import Result, asked
 from pathway.engine.model import NOT_DONE, QuestionSpec
-from pathway.layout import Grid, blocks
+from pathway.presenters import Grid, blocks
 from pathway.templatetags.pathway_tags import answer_text, reasons
 
 NEGATIVE = frozenset({"no", "none"})

@@ -622,6 +622,9 @@ def _cross_check(data: SeedData, checker: _Checker, existing_kb: set[str],
     root_codes = {r["code"] for r in data.kb["roots"]} | set(
         NerveRoot.objects.values_list("code", flat=True)
     )
+    # A treatment's tier is one of the pathway's tiers (there is no second vocabulary in kb).
+    tier_codes = sorted({t["code"] for p in data.pathways for t in p["tiers"]}
+                        | set(pm.Tier.objects.values_list("code", flat=True)))
     slugs: dict[str, str] = {}
     for kind, entries in data.kb.items():
         for entry in entries:
@@ -648,8 +651,7 @@ def _cross_check(data: SeedData, checker: _Checker, existing_kb: set[str],
                     if code not in root_codes:
                         checker.problem(f"{where}, field 'roots'", f"unknown root '{code}'")
             for name, allowed in (("category", Condition.Category.values),
-                                  ("tier", [c for c, _ in Treatment._meta.get_field("tier")
-                                            .choices]),
+                                  ("tier", tier_codes),
                                   ("view", ["front", "back", "both"])):
                 if kind in {"conditions", "treatments", "regions"} and name in entry and \
                         entry[name] not in allowed:
