@@ -22,10 +22,13 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from kb.models import MRC_GRADING_SLUG
-from pathway.engine.evaluate import Result
+from kb.models import MRC_GRADING_SLUG, Source
+from pathway.assessments import explain
+from pathway.engine import evaluate
+from pathway.engine.evaluate import Result, asked
 from pathway.engine.model import NOT_TESTED as NOT_TESTED_CODE
 from pathway.engine.model import QuestionSpec, Snapshot
 from pathway.forms import MRC_GRADES, NOT_TESTED
@@ -494,6 +497,40 @@ def page_context(ctx: Context, result: Result | None = None, **extra: Any) -> di
         "answers": ctx.answers,
         **extra,
     }
+
+
+def review_page(ctx: Context) -> dict[str, Any]:
+    """Every step's asked questions with their answers, and the leg diagram."""
+    from pathway.diagram import diagram_for
+
+    facts = asked(ctx.snapshot, ctx.answers)
+    rows = [(s, [(q, facts.get(q.code)) for q in s.questions]) for s in ctx.states]
+    return page_context(ctx, rows=rows, diagram=diagram_for(ctx.snapshot, ctx.answers),
+                        page="review")
+
+
+def result_page(ctx: Context) -> dict[str, Any]:
+    """The suggestion with its reasons and sources, the note for the record, the diagram. What
+    would change it is drawn when the clinician scrolls to it (`changes_page`)."""
+    from pathway.diagram import diagram_for
+    from pathway.record import record_note
+
+    outcome = ctx.result
+    explained = explain(ctx.snapshot, outcome)
+    keys = {key for fired in outcome.fired for key in fired.rule.sources}
+    sources = dict(Source.objects.filter(key__in=keys).values_list("key", "citation"))
+    return page_context(
+        ctx, outcome, sources=sources, explained=explained,
+        record=record_note(ctx, outcome, explained, timezone.localdate()),
+        links={name: ctx.url(url) for name, url in (
+            ("handout", "handout"), ("pdf", "handout_pdf"), ("changes", "changes"))},
+        diagram=diagram_for(ctx.snapshot, ctx.answers), page="result")
+
+
+def changes_page(ctx: Context) -> dict[str, Any]:
+    """What would change the suggestion: every single-answer change tried."""
+    outcome = evaluate(ctx.snapshot, ctx.answers)
+    return page_context(ctx, outcome, explained=explain(ctx.snapshot, outcome), page="result")
 
 
 def posted_values(post, questions: list[QuestionSpec]) -> dict[str, Any]:

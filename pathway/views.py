@@ -22,17 +22,11 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from kb.models import Source
 from pathway import handout, presenters, services
-from pathway.assessments import Context, explain, load
-from pathway.diagram import diagram_for
-from pathway.engine import evaluate
-from pathway.engine.evaluate import asked
+from pathway.assessments import Context, load
 from pathway.forms import StepForm, step_questions
 from pathway.models import Pathway
-from pathway.presenters import page_context
 from pathway.ratelimits import limit
-from pathway.record import record_note
 from pathway.services import StepSave
 from pathway.snapshot import snapshot_for
 
@@ -204,12 +198,7 @@ def review(request, pk):
     if request.method == "POST":
         services.assessment_complete(assessment=ctx.assessment)
         return redirect("result", pk=ctx.assessment.pk)
-    facts = asked(ctx.snapshot, ctx.answers)
-    rows = [
-        (s, [(q, facts.get(q.code)) for q in s.questions]) for s in ctx.states
-    ]
-    return TemplateResponse(request, "pathway/review.html", page_context(
-        ctx, rows=rows, diagram=diagram_for(ctx.snapshot, ctx.answers), page="review"))
+    return TemplateResponse(request, "pathway/review.html", presenters.review_page(ctx))
 
 
 @private
@@ -219,17 +208,7 @@ def result(request, pk):
     ctx = load(request, pk)
     if not ctx.result_open:
         return refuse_unreachable(request, ctx, "The result")
-    # What would change is asked for when the clinician scrolls to it (see `changes`).
-    outcome = ctx.result
-    explained = explain(ctx.snapshot, outcome)
-    keys = {key for fired in outcome.fired for key in fired.rule.sources}
-    sources = dict(Source.objects.filter(key__in=keys).values_list("key", "citation"))
-    return TemplateResponse(request, "pathway/result.html", page_context(
-        ctx, outcome, sources=sources, explained=explained,
-        record=record_note(ctx, outcome, explained, timezone.localdate()),
-        links={name: ctx.url(url) for name, url in (
-            ("handout", "handout"), ("pdf", "handout_pdf"), ("changes", "changes"))},
-        diagram=diagram_for(ctx.snapshot, ctx.answers), page="result"))
+    return TemplateResponse(request, "pathway/result.html", presenters.result_page(ctx))
 
 
 @private
@@ -241,10 +220,8 @@ def changes(request, pk):
     ctx = load(request, pk)
     if not ctx.result_open:
         return refuse_unreachable(request, ctx, "The result")
-    outcome = evaluate(ctx.snapshot, ctx.answers)
     template = "pathway/changes.html#changes" if request.htmx else "pathway/changes.html"
-    return TemplateResponse(request, template, page_context(
-        ctx, outcome, explained=explain(ctx.snapshot, outcome), page="result"))
+    return TemplateResponse(request, template, presenters.changes_page(ctx))
 
 
 def handout_request(request, pk):
