@@ -8,6 +8,7 @@ fields, listed in `text_fields`); pages render it through the sanitiser in `kb.m
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
@@ -18,7 +19,9 @@ from simple_history.models import HistoricalRecords
 from kb import markdown
 
 ROOT_CODES = ("L4", "L5", "S1")
-TIER_CODES = ("emergency", "urgent", "surgical_referral", "injection", "conservative")
+# The page that explains the MRC grades: every muscle's page and the guided form's power grid
+# link to it. One place for the slug, never a template.
+MRC_GRADING_SLUG = "mrc-power-grading"
 # Addresses in content become links: only web pages, never javascript:, data: or file:.
 SAFE_URL = URLValidator(schemes=["http", "https"])
 
@@ -251,10 +254,11 @@ class Condition(Entry):
 
 
 class Treatment(Entry):
+    # The tiers are the pathway's (its content, one vocabulary): this names one by its code.
     tier = models.CharField(
         max_length=20,
-        choices=[(c, c.replace("_", " ")) for c in TIER_CODES],
-        help_text="The management tier this treatment belongs to.",
+        help_text="The management tier this treatment belongs to: a tier code of the pathway "
+                  "(for example conservative, injection, surgical_referral).",
     )
     involves = models.TextField(help_text="For clinicians: what it involves.")
     benefit = models.TextField(help_text="For clinicians: expected benefit, with figures.")
@@ -262,3 +266,11 @@ class Treatment(Entry):
     time_to_effect = models.CharField(max_length=200)
 
     text_fields = ("involves", "benefit", "risks", "time_to_effect", "body")
+
+    def clean(self) -> None:
+        super().clean()
+        tiers = apps.get_model("pathway", "Tier").objects
+        if self.tier and not tiers.filter(code=self.tier).exists():
+            codes = sorted(set(tiers.values_list("code", flat=True)))
+            raise ValidationError({"tier": f"'{self.tier}' is not a tier of the pathway "
+                                           f"({', '.join(codes)})."})

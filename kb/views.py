@@ -6,7 +6,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods
 
 from kb import markdown
-from kb.models import Entry, RootContribution, Source
+from kb.models import MRC_GRADING_SLUG, Entry, RootContribution, Source
 
 
 @gzip_page
@@ -58,6 +58,7 @@ def entry(request, slug):
         context["tests"] = item.tests.filter(published=True)
     elif item.kind == Entry.Kind.MUSCLE:
         context["contributions"] = item.contributions.select_related("root")
+        context["grading_slug"] = MRC_GRADING_SLUG
     elif hasattr(item, "roots"):
         context["roots"] = item.roots.filter(published=True)
     if request.htmx:

@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
-from pathway import checks, versions
+from pathway import checks, services, versions
 from pathway import models as pm
 from pathway.engine import conditions
 from pathway.publishing import PublishRefused, approve_case, publish, replacements, retire
@@ -150,9 +150,8 @@ class CriterionForm(forms.ModelForm):
             value = None
             self.add_error("value_text", "This operator needs a value.")
         else:
-            tokens = [t.strip() for t in text.strip("[]").split(",") if t.strip()]
             try:
-                parsed = [conditions._parse_scalar(t, text) for t in tokens]
+                parsed = conditions.parse_values(text)
             except conditions.ConditionSyntaxError as exc:
                 self.add_error("value_text", str(exc))
                 parsed = []
@@ -432,7 +431,7 @@ class PathwayAdmin(VersionedAdmin):
     def _preview(self, request, obj):
         from pathway.snapshot import snapshot_for
 
-        assessment = pm.Assessment.objects.create(pathway=obj, is_preview=True)
+        assessment = services.assessment_start(pathway=obj, preview=True)
         first = snapshot_for(obj).steps[0].code
         return redirect(reverse("step", kwargs={"pk": assessment.pk, "step": first}))
 
@@ -454,7 +453,7 @@ class QuestionAdmin(VersionedAdmin):
     inlines = [OptionInline, EnableWhenInline]
     fields = ["pathway", "step", "order", "code", "type", "prompt", "help", "required",
               "red_flag", "key_exam", "min_value", "max_value", "unit", "kb_entry",
-              "enable_when_text"]
+              "diagram_layer", "enable_when_text"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("enable_when")
@@ -547,7 +546,8 @@ class OptionAdmin(InlineOnlyAdmin, VersionedAdmin):
 
 @admin.register(pm.Tier)
 class TierAdmin(InlineOnlyAdmin, VersionedAdmin):
-    list_display = ["rank", "code", "title", "timeframe", "review_interval_days", "pathway"]
+    list_display = ["rank", "code", "title", "timeframe", "review_interval_days", "banner",
+                    "pathway"]
     list_filter = ["pathway"]
     search_fields = ["code", "title", "clinician_summary", "patient_summary"]
 

@@ -1,7 +1,8 @@
 """The state of one assessment, as every page of it (and the handout) sees it.
 
-`load` reads an assessment with its answers in two queries; `page_context` is what the
-assessment templates share; `explain` arranges a result for reading.
+`load` reads an assessment with its answers, for every page of it, refusing (not found) anyone
+who may not open it; `explain` arranges a result for reading. What the pages show is
+`pathway.presenters`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from django.db import connection
 from django.http import Http404
 from django.urls import reverse
 
-from pathway import status
 from pathway.engine import AnswerError, evaluate, validate
 from pathway.engine.evaluate import Result, asked, is_asked
 from pathway.engine.model import NOT_DONE, QuestionSpec, Snapshot, StepSpec
@@ -24,14 +24,6 @@ from pathway.snapshot import snapshot_for
 
 logger = logging.getLogger(__name__)
 
-# The tier code that never waits (a contract of spec/findings.md): once it is suggested, the
-# result and handouts open before the other steps are finished.
-EMERGENCY = "emergency"
-# Tiers the live panel shows even before the red flags are screened: they only ever escalate.
-ESCALATIONS = frozenset({EMERGENCY, "urgent"})
-# Criteria that hold because something is absent; they never point at the answer that raised
-# an alarm.
-ABSENCE_OPS = frozenset({"unanswered", "ne", "not_in", "not_contains"})
 
 
 @dataclass
@@ -73,7 +65,9 @@ class Context:
 
     @property
     def emergency(self) -> bool:
-        return self.result.tier == EMERGENCY
+        """The suggested tier never waits (its `banner` is the emergency one): the result and
+        handouts open before the other steps are finished."""
+        return self.snapshot.tier_by_code[self.result.tier].emergency
 
     @property
     def result_open(self) -> bool:
@@ -133,13 +127,9 @@ def may_open(user, assessment: Assessment) -> bool:
             and user.has_perm("pathway.view_pathway"))
 
 
-def assessment_for(request, pk) -> Assessment:
+def load(request, pk) -> Context:
     """The assessment at this URL, for every endpoint of it; not found for anyone who may not
     open it (a refusal would confirm that it exists)."""
-    return _read(request, pk)[0]
-
-
-def load(request, pk) -> Context:
     assessment, stored = _read(request, pk)
     snapshot = snapshot_for(assessment.pathway)
     context = Context(assessment, snapshot, stored)
@@ -215,62 +205,6 @@ def _version(pk: int, revision: int, status: str) -> Pathway:
                 _versions.clear()
             _versions[key] = found
     return found
-
-
-def alarm_questions(result: Result) -> dict[str, list[str]]:
-    """Question code -> the titles of the emergency rules its answer fired, so the warning
-    can stand beside the answer that raised it."""
-    if result.tier != EMERGENCY:
-        return {}
-    found: dict[str, list[str]] = {}
-    for fired in result.tier_rules_fired:
-        if fired.rule.target != EMERGENCY:
-            continue
-        for because in fired.because:
-            if because.criterion.op not in ABSENCE_OPS and because.criterion.subject != "level":
-                titles = found.setdefault(because.criterion.subject, [])
-                if fired.rule.title not in titles:
-                    titles.append(fired.rule.title)
-    return found
-
-
-def page_context(ctx: Context, result: Result | None = None, **extra: Any) -> dict[str, Any]:
-    result = result or ctx.result
-    complete = ctx.first_incomplete is None
-    result_open = complete or result.tier == EMERGENCY
-    # Until the red flags are screened, the live panel names no tier: a reassuring one before
-    # the screen is done would be read as an all-clear.
-    suggesting = ctx.screened or result.tier in ESCALATIONS
-    page = extra.get("page", "")
-    n = len(ctx.states)
-    tail = [("review", "Review", n + 1, complete), ("result", "Result", n + 2, result_open)]
-
-    def drawn(oob: bool) -> dict[str, Any]:
-        # Called by the template only where a piece is shown (a handout shows none).
-        return {
-            "banner": lambda: status.banner(ctx.snapshot, result, page=page, oob=oob),
-            "suggestion": lambda: status.suggestion(
-                ctx.snapshot, result, suggesting=suggesting, complete=complete,
-                result_open=result_open, oob=oob),
-            "progress": lambda: status.progress(ctx.states, tail, page=page, oob=oob),
-        }
-
-    return {
-        "assessment": ctx.assessment,
-        "pathway": ctx.assessment.pathway,
-        "snapshot": ctx.snapshot,
-        "states": ctx.states,
-        "all_complete": complete,
-        "result_open": result_open,
-        "unfinished": [s for s in ctx.states if not s.complete],
-        "status": drawn(oob=False),
-        "status_oob": drawn(oob=True),
-        "result": result,
-        "tier": ctx.snapshot.tier_by_code[result.tier],
-        "level": ctx.snapshot.level_by_code.get(result.level),
-        "answers": ctx.answers,
-        **extra,
-    }
 
 
 @dataclass

@@ -18,11 +18,11 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
 from kb.models import Source
-from pathway.assessments import EMERGENCY, ESCALATIONS, explain, page_context
+from pathway.assessments import explain
 from pathway.diagram import diagram_for
 from pathway.engine import evaluate
+from pathway.presenters import page_context
 from pathway.record import findings
-from pathway.services import assessed_on
 from pathway.templatetags.pathway_tags import reasons
 
 VARIANTS = ("patient", "clinician")
@@ -36,9 +36,9 @@ STYLESHEETS = ("css/print.css",)
 
 
 def handout_context(ctx, variant: str, paper: str, *, today: dt.date | None = None) -> dict:
-    """What both variants print, from an assessment's page context (`views.Context`)."""
+    """What both variants print, from an assessment's page context (`assessments.Context`)."""
     # The assessment's day, not the printing day: a handout printed again says what it said.
-    today = today or assessed_on(ctx.assessment)
+    today = today or ctx.assessment.assessed_on
     snapshot = ctx.snapshot
     # "What would change" is printed only on the clinician's version.
     result = evaluate(snapshot, ctx.answers, what_would_change=variant == "clinician")
@@ -63,10 +63,11 @@ def handout_context(ctx, variant: str, paper: str, *, today: dt.date | None = No
         explained=explained,
         diagram=diagram_for(snapshot, ctx.answers, printed=True),
         findings=findings(ctx),
-        emergency=result.tier == EMERGENCY,
-        # Emergency and urgent handouts lead with what to do now; an emergency one has no
-        # routine review, self-care or treatment choices: the patient is going to hospital.
-        urgent_now=result.tier in ESCALATIONS,
+        emergency=tier.emergency,
+        # Handouts of a tier with a banner (emergency, urgent) lead with what to do now; an
+        # emergency one has no routine review, self-care or treatment choices: the patient is
+        # going to hospital.
+        urgent_now=bool(tier.banner),
         patient_lines=patient_lines,
         self_care=[i for i in items if i.role == "self_care"],
         medicines=[i for i in items if i.role == "medicines"],

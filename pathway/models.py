@@ -7,6 +7,7 @@ The engine never sees these models: `pathway.snapshot` turns a version into froz
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from kb.models import Entry, Source
@@ -235,6 +237,13 @@ class Question(VersionedContent):
         related_name="questions",
         help_text="The knowledge-base page that explains this finding.",
     )
+    diagram_layer = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=[("pain", "Pain or tingling (hatched)"), ("sensory", "Reduced sensation (dotted)")],
+        help_text="The leg diagram layer this question's answers shade, if any; its options are "
+                  "the knowledge base's sensory regions (by code). The diagram stands beside it.",
+    )
 
     history = HistoricalRecords()
 
@@ -316,6 +325,14 @@ class Tier(VersionedContent):
     )
     review_interval_days = models.PositiveIntegerField(
         help_text="Days until the review date printed on the handout."
+    )
+    banner = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=[("urgent", "Urgent: a banner on every page"),
+                 ("emergency", "Emergency: a sticky banner; the result opens at once")],
+        help_text="Whether this tier raises a banner on the assessment pages, and which. An "
+                  "emergency tier opens the result and handouts before the steps are finished.",
     )
 
     history = HistoricalRecords()
@@ -659,6 +676,12 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"Assessment {self.reference}"
+
+    @property
+    def assessed_on(self) -> datetime.date:
+        """The day the answers were last given: the date its handouts and note for the record
+        say, and count the review from, whenever they are printed again."""
+        return timezone.localdate(self.updated_at)
 
     @property
     def reference(self) -> str:

@@ -27,11 +27,11 @@ def client_ip(request) -> str:
     """The client's address: REMOTE_ADDR, or behind PROXY_COUNT proxies (each appending to
     X-Forwarded-For) the address the outermost proxy saw. Entries further left are the
     client's own to write, so they are never trusted."""
-    remote = request.META.get("REMOTE_ADDR", "")
+    remote = request.META.get("REMOTE_ADDR", "")  # not a header: the socket's peer
     count = settings.PROXY_COUNT
     if count:
         forwarded = [part.strip() for part in
-                     request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+                     request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
         if len(forwarded) >= count:
             try:
                 return str(ipaddress.ip_address(forwarded[-count]))

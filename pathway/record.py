@@ -11,10 +11,10 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from pathway.assessments import EMERGENCY, Context, Explanation
+from pathway.assessments import Context, Explanation
 from pathway.engine.evaluate import Result, asked
 from pathway.engine.model import NOT_DONE, QuestionSpec
-from pathway.layout import Grid, blocks
+from pathway.presenters import Grid, blocks
 from pathway.templatetags.pathway_tags import answer_text, reasons
 
 NEGATIVE = frozenset({"no", "none"})
@@ -106,7 +106,7 @@ def record_note(ctx: Context, result: Result, explained: Explanation, today: dt.
                         if explained.top.conflicting else "") + ".")
     gaps = []
     unfinished = [s.step.title for s in ctx.states if not s.complete]
-    if unfinished and result.tier == EMERGENCY:
+    if unfinished and tier.emergency:
         gaps.append(f"Not completed (the emergency did not wait): {', '.join(unfinished)}.")
     if explained.gaps:
         gaps.append("Red-flag screen incomplete, not read as 'no': "

@@ -281,6 +281,7 @@ TIER_FIELDS = {
     "clinician_summary": F("text"),
     "patient_summary": F("text"),
     "review_interval_days": F("int"),
+    "banner": F("str", required=False, default=""),
 }
 LEVEL_FIELDS = {
     "code": F("str"),
@@ -300,6 +301,7 @@ QUESTION_FIELDS = {
     "range": F("any", required=False),
     "unit": F("str", required=False, default=""),
     "kb": F("str", required=False, default=""),
+    "diagram_layer": F("str", required=False, default=""),
     "enable_when": F("condition", required=False, default=""),
     "options": F("any", required=False, default=list),
 }
@@ -620,6 +622,9 @@ def _cross_check(data: SeedData, checker: _Checker, existing_kb: set[str],
     root_codes = {r["code"] for r in data.kb["roots"]} | set(
         NerveRoot.objects.values_list("code", flat=True)
     )
+    # A treatment's tier is one of the pathway's tiers (there is no second vocabulary in kb).
+    tier_codes = sorted({t["code"] for p in data.pathways for t in p["tiers"]}
+                        | set(pm.Tier.objects.values_list("code", flat=True)))
     slugs: dict[str, str] = {}
     for kind, entries in data.kb.items():
         for entry in entries:
@@ -646,8 +651,7 @@ def _cross_check(data: SeedData, checker: _Checker, existing_kb: set[str],
                     if code not in root_codes:
                         checker.problem(f"{where}, field 'roots'", f"unknown root '{code}'")
             for name, allowed in (("category", Condition.Category.values),
-                                  ("tier", [c for c, _ in Treatment._meta.get_field("tier")
-                                            .choices]),
+                                  ("tier", tier_codes),
                                   ("view", ["front", "back", "both"])):
                 if kind in {"conditions", "treatments", "regions"} and name in entry and \
                         entry[name] not in allowed:
@@ -978,7 +982,7 @@ def export_pathway(pathway: pm.Pathway) -> dict[str, Any]:
                   for s in pathway.steps.all()],
         "tiers": [{"code": t.code, "rank": t.rank, "title": t.title, "timeframe": t.timeframe,
                    "clinician_summary": t.clinician_summary, "patient_summary": t.patient_summary,
-                   "review_interval_days": t.review_interval_days}
+                   "review_interval_days": t.review_interval_days, "banner": t.banner}
                   for t in pathway.tiers.all()],
         "levels": [{"code": lv.code, "title": lv.title,
                     "kb": lv.kb_entry.slug if lv.kb_entry else "",
@@ -993,6 +997,7 @@ def export_pathway(pathway: pm.Pathway) -> dict[str, Any]:
                 "key_exam": q.key_exam,
                 "range": [q.min_value, q.max_value] if q.type == "number" else None,
                 "unit": q.unit, "kb": q.kb_entry.slug if q.kb_entry else "",
+                "diagram_layer": q.diagram_layer,
                 "enable_when": conditions.format_condition(pm.condition_of(q.enable_when.all())),
                 "options": [{"code": o.code, "label": o.label} for o in q.options.all()],
             }
@@ -1115,7 +1120,7 @@ def _export_pathway_files(pathway: pm.Pathway, directory: Path) -> list[Path]:
     if data["change_note"]:
         meta["change_note"] = data["change_note"]
     meta["steps"] = [_drop_defaults(s, STEP_FIELDS) for s in data["steps"]]
-    meta["tiers"] = data["tiers"]
+    meta["tiers"] = [_drop_defaults(t, TIER_FIELDS) for t in data["tiers"]]
     meta["levels"] = [_drop_defaults(lv, LEVEL_FIELDS) for lv in data["levels"]]
     files = {
         "pathway.yaml": meta,

@@ -66,6 +66,7 @@ def build(pathway: pm.Pathway) -> em.Snapshot:
                 unit=q.unit,
                 kb_slug=q.kb_entry.slug if q.kb_entry else "",
                 kb_title=q.kb_entry.title if q.kb_entry else "",
+                diagram_layer=q.diagram_layer,
                 options=tuple(em.OptionSpec(o.code, o.label) for o in q.options.all()),
                 enable_when=pm.condition_of(q.enable_when.all()),
             )
@@ -88,7 +89,7 @@ def build(pathway: pm.Pathway) -> em.Snapshot:
         ),
         tiers=tuple(
             em.TierSpec(t.code, t.rank, t.title, t.timeframe, t.clinician_summary,
-                        t.patient_summary, t.review_interval_days)
+                        t.patient_summary, t.review_interval_days, t.banner)
             for t in pathway.tiers.all()
         ),
         levels=tuple(
@@ -129,7 +130,7 @@ def from_seed(meta: dict) -> em.Snapshot:
                 help=q["help"], required=q["required"], red_flag=q["red_flag"],
                 key_exam=q["key_exam"],
                 minimum=(q["_range"] or (None, None))[0], maximum=(q["_range"] or (None, None))[1],
-                unit=q["unit"], kb_slug=q["kb"],
+                unit=q["unit"], kb_slug=q["kb"], diagram_layer=q["diagram_layer"],
                 options=tuple(em.OptionSpec(o["code"], o["label"]) for o in q["options"]),
                 enable_when=conditions.parse_condition(q["enable_when"]),
             )
@@ -146,7 +147,7 @@ def from_seed(meta: dict) -> em.Snapshot:
         ),
         tiers=tuple(
             em.TierSpec(t["code"], t["rank"], t["title"], t["timeframe"], t["clinician_summary"],
-                        t["patient_summary"], t["review_interval_days"])
+                        t["patient_summary"], t["review_interval_days"], t["banner"])
             for t in sorted(meta["tiers"], key=lambda t: t["rank"])
         ),
         levels=tuple(

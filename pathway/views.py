@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from functools import wraps
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,42 +16,18 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
+from django.urls import reverse
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from kb.models import Source
-from pathway import handout, services
-from pathway.assessments import (
-    Context,
-    StepState,
-    alarm_questions,
-    assessment_for,
-    explain,
-    load,
-    page_context,
-    usable,
-)
-from pathway.diagram import diagram_for
-from pathway.engine import evaluate
-from pathway.engine.evaluate import asked, is_asked
-from pathway.engine.model import QuestionSpec
-from pathway.forms import NOT_TESTED, StepForm, step_questions
+from pathway import handout, presenters, services
+from pathway.assessments import Context, load
+from pathway.forms import StepForm, step_questions
 from pathway.models import Pathway
 from pathway.ratelimits import limit
-from pathway.record import record_note
+from pathway.services import StepSave
 from pathway.snapshot import snapshot_for
-from pathway.step_page import (
-    DIAGRAM_FIELDS,
-    canonical,
-    draw,
-    grid_alarm,
-    grids_by_code,
-    help_html,
-    question_rows,
-    raw_values,
-    render_alarm,
-)
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +126,8 @@ def resume(request, pk):
 @limit("answers")
 @limit("answers", per="assessment")
 def step(request, pk, step):
+    """Every step of the guided form: its page, a whole page posted (POST-redirect-GET), or,
+    with htmx, each answer stored as it is given and the pieces of the page that change."""
     ctx = load(request, pk)
     state = ctx.state(step)
     if state is None:
@@ -160,225 +137,52 @@ def step(request, pk, step):
         return refuse_unreachable(request, ctx, f"The '{state.step.title}' step")
     state.current = True
     questions = step_questions(ctx.snapshot, step)
-    if request.method == "POST":
-        if request.htmx:
-            return autosave(request, ctx, state, questions)
-        return submit_step(request, ctx, state, questions)
-    return render_step(request, ctx, state, raw_values(ctx.answers, questions))
-
-
-def edited_codes(request, form: StepForm, questions: list[QuestionSpec]) -> set[str]:
-    """The questions this page changed. Each field carries the answer the page was drawn with
-    (`was_<code>`); a field still showing it was not touched here, so an answer given meanwhile
-    in another tab, or stored by the first of a double submit, is left alone. A question the
-    post carries neither a value nor a `was_` for is not on the page that posted: a post with
-    no answers changes nothing."""
-    answers = form.answers()
-    edited = set()
-    for question in questions:
-        was = request.POST.get(f"was_{question.code}")
-        if was is None and question.code not in request.POST:
-            continue
-        if (was is None or question.code in form.errors
-                or canonical(answers.get(question.code)) != was):
-            edited.add(question.code)
-    return edited
-
-
-def merged_answers(ctx: Context, form: StepForm, questions: list[QuestionSpec],
-                   edited: set[str]) -> dict:
-    """The stored answers with the valid answers this page changed laid over them."""
-    merged = dict(ctx.answers)
-    posted = {code: value for code, value in form.answers().items() if code not in form.errors}
-    for question in questions:
-        if question.code in form.errors or question.code not in edited:
-            continue
-        value = posted.get(question.code)
-        if value is None:
-            merged.pop(question.code, None)
-        else:
-            merged[question.code] = tuple(value) if isinstance(value, list) else value
-    return merged
-
-
-def filled(ctx: Context, questions: list[QuestionSpec], merged: dict, post) -> dict:
-    """The answers a grid's "mark the rest" shortcut gives: its value for each of the grid's
-    asked questions still unanswered. A muscle posted as "not tested" is left alone: an
-    ungraded muscle is stored as unanswered, and the clinician who has just marked it so must
-    not find it graded 5. Nothing else is ever filled in; an unknown shortcut (a tampered
-    post) fills nothing."""
-    code, _, value = post.get("fill", "").partition(":")
-    grid = grids_by_code(questions)
-    group = next((g for g in grid.values() if g.code == code), None)
-    if group is None or value not in {v for v, _ in group.fills}:
-        return {}
-    facts = asked(ctx.snapshot, merged)
-    return {q.code: int(value) if q.type == "mrc" else value for q in group.questions
-            if is_asked(q, facts) and q.code not in facts and post.get(q.code) != NOT_TESTED
-            and (q.type == "mrc" or value in q.option_set)}
-
-
-def submit_step(request, ctx: Context, state: StepState, questions: list[QuestionSpec]):
-    """A step posted without JavaScript. Every valid answer it carries is stored, blanks
-    included (blank is incomplete, not invalid: an emergency answer given with the rest of the
-    page still blank must never be thrown away); only an invalid value refuses the post, and
-    then nothing of it is stored."""
-    going_back = request.POST.get("nav") == "back"
+    return_to = "review" if "review" in (request.GET.get("from"),
+                                         request.POST.get("return_to")) else ""
+    if request.method != "POST":
+        return TemplateResponse(request, "pathway/step.html", presenters.step_page(
+            ctx, state, questions, return_to=return_to))
     form = StepForm(request.POST, questions=questions, enforce_required=False)
-    form.is_valid()
-    edited = edited_codes(request, form, questions)
-    merged = merged_answers(ctx, form, questions, edited)
-    facts = asked(ctx.snapshot, merged)
-    shown = [q for q in questions if is_asked(q, facts)]
-    if form.errors:
+    saved = services.step_answers_save(ctx=ctx, step=step, form=form, post=request.POST,
+                                       partial=bool(request.htmx))
+    if request.htmx:
+        return TemplateResponse(request, "pathway/step.html#autosave",
+                                presenters.autosave(ctx, questions, saved))
+    if saved.refused:
         # Nothing is stored from an invalid submission; the page keeps what was typed.
-        state.questions = shown
-        posted = {q.code: request.POST.getlist(q.code) if q.type == "multi"
-                  else request.POST.get(q.code) for q in questions}
-        response = render_step(request, ctx, state, posted, errors=form.errors)
-        response.status_code = 200
-        return response
-    values = {q.code: _stored(merged.get(q.code)) for q in shown if q.code in edited}
+        state.questions = saved.shown
+        return TemplateResponse(request, "pathway/step.html", presenters.step_page(
+            ctx, state, questions, presenters.posted_values(request.POST, questions),
+            errors=form.errors, return_to=return_to))
+    return redirect(after_step(request, ctx, saved))
+
+
+def after_step(request, ctx: Context, saved: StepSave) -> str:
+    """Where a whole page posted without JavaScript goes once its answers are stored: back to
+    a grid its shortcut filled, back or on as asked, to a question the answers raised or one
+    still to answer, or to the review it came from."""
+    codes = [s.step.code for s in ctx.states]
+    index = codes.index(saved.step)
+    return_to = request.POST.get("return_to") == "review"
+    here = ctx.url("step", step=saved.step) + ("?from=review" if return_to else "")
     fill = request.POST.get("fill", "")
-    values.update(filled(ctx, questions, merged, request.POST))
-    services.answers_record(assessment=ctx.assessment, values=values)
-    index = ctx.states.index(state)
-    here = ctx.url("step", step=state.step.code)
-    if request.POST.get("return_to") == "review":
-        here += "?from=review"
     if fill:
-        return redirect(f"{here}#grid-{fill.partition(':')[0]}")
-    if going_back:
-        if index == 0:
-            return redirect("start")
-        return redirect("step", pk=ctx.assessment.pk, step=ctx.states[index - 1].step.code)
-    appeared = [q for q in shown if q not in state.questions and q.code not in facts]
-    if appeared:
+        return f"{here}#grid-{fill.partition(':')[0]}"
+    if request.POST.get("nav") == "back":
+        return ctx.url("step", step=codes[index - 1]) if index else reverse("start")
+    if saved.appeared:
         messages.info(request, "Your answers raised another question on this page: "
-                               + "; ".join(q.prompt for q in appeared))
-        return redirect(f"{here}#q-{appeared[0].code}")
-    missing = [q for q in shown if q.required and q.code not in facts]
-    if missing:
-        messages.warning(request, ("Your answers are saved. " if values else "")
-                         + still_to_answer(missing))
-        return redirect(f"{here}#q-{missing[0].code}")
-    if request.POST.get("return_to") == "review":
-        ctx.set_answers(usable(ctx.snapshot, stored_after(ctx, values)))
-        if ctx.first_incomplete is None:
-            return redirect(f"{ctx.url('review')}#step-{state.step.code}")
-    if index + 1 < len(ctx.states):
-        return redirect("step", pk=ctx.assessment.pk, step=ctx.states[index + 1].step.code)
-    return redirect("review", pk=ctx.assessment.pk)
-
-
-def still_to_answer(missing: list[QuestionSpec]) -> str:
-    named = "; ".join(q.prompt.rstrip("?") for q in missing[:3])
-    more = f"; and {len(missing) - 3} more" if len(missing) > 3 else ""
-    return (f"Still to answer on this page ({len(missing)}): {named}{more}. Blank answers are "
-            "kept as not yet answered, never as 'no'.")
-
-
-def stored_after(ctx: Context, values: dict[str, Any]) -> dict[str, Any]:
-    """What is stored once `values` (None clears an answer) are written."""
-    return {code: value for code, value in {**ctx.stored, **values}.items() if value is not None}
-
-
-def _stored(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
-
-
-def autosave(request, ctx: Context, state: StepState, questions: list[QuestionSpec]):
-    """htmx: store each valid answer as it is given; return the pieces of the page that change.
-
-    Invalid fields are not stored and get their message beside them; status is always 200 so
-    htmx swaps the response.
-    """
-    step_codes = {q.code for q in questions}
-    named = request.POST.getlist("changed")
-    changed = [code for code in named if code in step_codes]
-    if not named:  # a page posting the whole form: what it changed, as without JavaScript
-        whole = StepForm(request.POST, questions=questions, enforce_required=False)
-        whole.is_valid()
-        changed = [q.code for q in questions if q.code in edited_codes(request, whole, questions)]
-    targets = [q for q in questions if q.code in changed]
-    form = StepForm(request.POST, questions=targets, enforce_required=False)
-    form.is_valid()
-    alarms_before = alarm_questions(ctx.result)
-    merged = merged_answers(ctx, form, targets, set(changed))
-    facts = asked(ctx.snapshot, merged)
-    values = {q.code: _stored(merged.get(q.code)) for q in targets
-              if is_asked(q, facts) and q.code not in form.errors}
-    fills = filled(ctx, questions, merged, request.POST)
-    values.update(fills)
-    services.answers_record(assessment=ctx.assessment, values=values)
-    ctx.set_answers(usable(ctx.snapshot, stored_after(ctx, values)))
-    new_state = ctx.state(state.step.code)
-    new_state.current = True
-    before = {q.code for q in state.questions}
-    after = {q.code for q in new_state.questions}
-    alarms = alarm_questions(ctx.result)
-    rows = {row.question.code: row for row in question_rows(
-        questions, raw_values(ctx.answers, questions), after, stored=ctx.answers,
-        errors=form.errors, alarms=alarms)}
-    # Only questions that appear, disappear or are filled in are redrawn, so focus is never
-    # lost; a warning that comes or goes is drawn in its own slot beside the question.
-    redrawn = [row for row in rows.values()
-               if (row.question.code in before) != row.shown or row.question.code in fills]
-    slots = alarm_slots(questions, rows, alarms_before, alarms, {r.question.code for r in redrawn})
-    context = page_context(
-        ctx, form=form, step_state=new_state,
-        redrawn=redrawn, alarm_slots=slots,
-        changed_rows=[rows[code] for code in changed if code not in fills
-                      and (code in before) == rows[code].shown],
-        saved=bool(values),
-    )
-    return TemplateResponse(request, "pathway/step.html#autosave", context)
-
-
-def alarm_slots(questions, rows, before: dict, after: dict, redrawn: set[str]) -> list[str]:
-    """The warning slots whose text changed, drawn for an out-of-band swap."""
-    out = []
-    grids = {grid.code: grid for grid in grids_by_code(questions).values()}
-    for code, row in rows.items():
-        if row.grid is None and code not in redrawn and before.get(code) != after.get(code):
-            out.append(render_alarm(f"alarm-{code}", row.alarm, oob=True))
-    for grid in grids.values():
-        was = [t for code in grid.codes for t in before.get(code, [])]
-        now = [t for code in grid.codes for t in after.get(code, [])]
-        if was != now:
-            out.append(render_alarm(f"alarm-grid-{grid.code}", grid_alarm(grid, rows),
-                                    oob=True))
-    return out
-
-
-def render_step(request, ctx: Context, state: StepState, values: dict[str, Any], *,
-                errors=None):
-    questions = step_questions(ctx.snapshot, state.step.code)
-    index = ctx.states.index(state)
-    shown = {q.code for q in state.questions}
-    result = ctx.result
-    rows = question_rows(questions, values, shown, stored=ctx.answers, errors=errors,
-                         alarms=alarm_questions(result))
-    field = DIAGRAM_FIELDS.get(state.step.code)
-    diagram = None
-    if field and field in shown:
-        row = next(r for r in rows if r.question.code == field)
-        ticked = tuple(value for value, _, checked in row.choices if checked)
-        diagram = diagram_for(ctx.snapshot, {**ctx.answers, field: ticked}, field=field)
-    context = page_context(
-        ctx,
-        result,
-        step_state=state,
-        rows=rows,
-        errors=errors or {},
-        questions_html=draw(questions, rows, diagram),
-        help_html=help_html(questions),
-        previous=ctx.states[index - 1] if index else None,
-        is_last=index + 1 == len(ctx.states),
-        return_to="review" if (request.GET.get("from") == "review"
-                               or request.POST.get("return_to") == "review") else "",
-    )
-    return TemplateResponse(request, "pathway/step.html", context)
+                               + "; ".join(q.prompt for q in saved.appeared))
+        return f"{here}#q-{saved.appeared[0].code}"
+    if saved.missing:
+        messages.warning(request, ("Your answers are saved. " if saved.values else "")
+                         + presenters.still_to_answer(saved.missing))
+        return f"{here}#q-{saved.missing[0].code}"
+    if return_to and ctx.first_incomplete is None:
+        return f"{ctx.url('review')}#step-{saved.step}"
+    if index + 1 < len(codes):
+        return ctx.url("step", step=codes[index + 1])
+    return ctx.url("review")
 
 
 @private
@@ -393,12 +197,7 @@ def review(request, pk):
     if request.method == "POST":
         services.assessment_complete(assessment=ctx.assessment)
         return redirect("result", pk=ctx.assessment.pk)
-    facts = asked(ctx.snapshot, ctx.answers)
-    rows = [
-        (s, [(q, facts.get(q.code)) for q in s.questions]) for s in ctx.states
-    ]
-    return TemplateResponse(request, "pathway/review.html", page_context(
-        ctx, rows=rows, diagram=diagram_for(ctx.snapshot, ctx.answers), page="review"))
+    return TemplateResponse(request, "pathway/review.html", presenters.review_page(ctx))
 
 
 @private
@@ -408,17 +207,7 @@ def result(request, pk):
     ctx = load(request, pk)
     if not ctx.result_open:
         return refuse_unreachable(request, ctx, "The result")
-    # What would change is asked for when the clinician scrolls to it (see `changes`).
-    outcome = ctx.result
-    explained = explain(ctx.snapshot, outcome)
-    keys = {key for fired in outcome.fired for key in fired.rule.sources}
-    sources = dict(Source.objects.filter(key__in=keys).values_list("key", "citation"))
-    return TemplateResponse(request, "pathway/result.html", page_context(
-        ctx, outcome, sources=sources, explained=explained,
-        record=record_note(ctx, outcome, explained, services.assessed_on(ctx.assessment)),
-        links={name: ctx.url(url) for name, url in (
-            ("handout", "handout"), ("pdf", "handout_pdf"), ("changes", "changes"))},
-        diagram=diagram_for(ctx.snapshot, ctx.answers), page="result"))
+    return TemplateResponse(request, "pathway/result.html", presenters.result_page(ctx))
 
 
 @private
@@ -430,10 +219,8 @@ def changes(request, pk):
     ctx = load(request, pk)
     if not ctx.result_open:
         return refuse_unreachable(request, ctx, "The result")
-    outcome = evaluate(ctx.snapshot, ctx.answers)
     template = "pathway/changes.html#changes" if request.htmx else "pathway/changes.html"
-    return TemplateResponse(request, template, page_context(
-        ctx, outcome, explained=explain(ctx.snapshot, outcome), page="result"))
+    return TemplateResponse(request, template, presenters.changes_page(ctx))
 
 
 def handout_request(request, pk):
@@ -478,6 +265,6 @@ def handout_pdf(request, pk):
 @require_http_methods(["GET", "HEAD"])
 def handout_css(request, pk):
     """The per-handout page footer for browser printing (no inline styles: see CSP)."""
-    assessment = assessment_for(request, pk)
-    return HttpResponse(handout.footer_css(assessment, services.assessed_on(assessment)),
+    ctx = load(request, pk)
+    return HttpResponse(handout.footer_css(ctx.assessment, ctx.assessment.assessed_on),
                         content_type="text/css")

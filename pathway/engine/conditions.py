@@ -97,6 +97,13 @@ def _parse_scalar(token: str, text: str) -> int | str:
     return int(token) if re.match(r"^-?\d+$", token) else token
 
 
+def parse_values(text: str) -> list[int | str]:
+    """The values written in one box, `a, b` or `[a, b]`: whole numbers or codes, as a
+    criterion's value is written in a condition. Raises ConditionSyntaxError on anything else."""
+    tokens = [t.strip() for t in text.strip().strip("[]").split(",") if t.strip()]
+    return [_parse_scalar(token, text) for token in tokens]
+
+
 def parse_criterion(text: str) -> Criterion:
     """Read ``mrc_ankle_dorsiflexion <= 3``, ``level in [L4, L5]``, ``ces_onset is unanswered``."""
     match = _CRITERION_RE.match(text.strip())

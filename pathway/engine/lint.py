@@ -20,7 +20,15 @@ from pathway.engine.conditions import (
     compile_criterion,
     format_condition,
 )
-from pathway.engine.model import HANDOUT_ROLES, QUESTION_TYPES, QuestionSpec, Snapshot
+from pathway.engine.model import (
+    BANNERS,
+    DIAGRAM_LAYERS,
+    EMERGENCY,
+    HANDOUT_ROLES,
+    QUESTION_TYPES,
+    QuestionSpec,
+    Snapshot,
+)
 
 ERROR = "error"
 WARNING = "warning"
@@ -29,7 +37,7 @@ WARNING = "warning"
 # worked on with them. Every other error means the content is malformed and is not loaded.
 BEHAVIOUR_KINDS = frozenset({"rule never true", "never asked", "never printed",
                              "unreachable tier", "red flag without a tier rule",
-                             "missing rationale", "missing source"})
+                             "missing rationale", "missing source", "banner order"})
 TRI_OPTIONS = ("yes", "no", "not_assessed")
 _UNANSWERED = object()  # a possible "value" of every subject: no answer
 
@@ -169,8 +177,19 @@ def lint(snapshot: Snapshot) -> list[Finding]:
         if not items:
             out.error("empty", "pathway", "", f"no {name}: a pathway needs at least one", name)
 
+    _lint_banners(out, snapshot)
     for question in snapshot.questions:
         _lint_question(out, domains, question, steps)
+    layers: dict[str, str] = {}
+    for question in snapshot.questions:
+        layer = question.diagram_layer
+        if not layer or layer not in DIAGRAM_LAYERS:
+            continue
+        if layer in layers:
+            out.error("duplicate", "question", question.code, f"the diagram's {layer} layer is "
+                      f"already fed by '{layers[layer]}': one question per layer",
+                      "diagram_layer")
+        layers.setdefault(layer, question.code)
     for rule in snapshot.rules:
         where = ("rule", rule.code)
         if rule.effect == "tier":
@@ -229,6 +248,26 @@ def lint(snapshot: Snapshot) -> list[Finding]:
     return out.findings
 
 
+def _lint_banners(out: _Collector, snapshot: Snapshot) -> None:
+    """A banner names one of BANNERS, and the tiers that raise one are the most urgent (an
+    emergency banner above an urgent one): a routine tier ranked above a bannered one, or an
+    urgent banner above an emergency, would raise the alarm the wrong way round."""
+    for tier in snapshot.tiers:
+        if tier.banner and tier.banner not in BANNERS:
+            out.error("unknown reference", "tier", tier.code, f"unknown banner '{tier.banner}' "
+                      f"(known: {', '.join(BANNERS)}, or none)", "banner")
+    def weight(banner: str) -> int:
+        return {EMERGENCY: 2}.get(banner, 1 if banner in BANNERS else 0)
+
+    ordered = sorted(snapshot.tiers, key=lambda t: t.rank)
+    for more, less in ((ordered[i - 1], ordered[i]) for i in range(1, len(ordered))):
+        if weight(more.banner) < weight(less.banner):
+            out.error("banner order", "tier", less.code,
+                      f"raises the {less.banner} banner but ranks below '{more.code}', which "
+                      f"raises {more.banner or 'none'}: banners belong to the most urgent tiers",
+                      "banner")
+
+
 def _lint_question(out: _Collector, domains: Domains, question: QuestionSpec,
                    steps: set[str]) -> None:
     where = ("question", question.code)
@@ -250,6 +289,13 @@ def _lint_question(out: _Collector, domains: Domains, question: QuestionSpec,
     if question.type == "tri" and question.option_codes != TRI_OPTIONS:
         out.error("tri options", *where, "a tri question's options are yes, no, not_assessed, "
                   "in that order", "options")
+    if question.diagram_layer and question.diagram_layer not in DIAGRAM_LAYERS:
+        out.error("unknown reference", *where, f"unknown diagram layer "
+                  f"'{question.diagram_layer}' (known: {', '.join(DIAGRAM_LAYERS)}, or none)",
+                  "diagram_layer")
+    elif question.diagram_layer and question.type != "multi":
+        out.error("diagram layer", *where, "only a multi question (its options are areas of "
+                  "the leg) can feed the leg diagram", "diagram_layer")
     _check_condition(out, domains, *where, "enable_when", question.enable_when,
                      allow_level=False, owner=question.code, never_kind="never asked",
                      never_message="its enable-when can never be true, so it is never asked")

@@ -20,6 +20,12 @@ NOT_DONE = frozenset({NOT_ASSESSED, NOT_TESTED})
 # Options of a multi question that must stand alone ("none", "not tested").
 EXCLUSIVE_OPTIONS = frozenset({NOTHING, NOT_TESTED})
 INDETERMINATE = "indeterminate"
+# The leg diagram's layers a multi question can feed (its options are the areas it shades).
+DIAGRAM_LAYERS = ("pain", "sensory")
+# The banners a tier can raise on the assessment pages. An emergency one also opens the result
+# and handouts at once, before the other steps are finished.
+URGENT, EMERGENCY = "urgent", "emergency"
+BANNERS = (URGENT, EMERGENCY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +57,7 @@ class QuestionSpec:
     kb_slug: str = ""
     # The knowledge-base page's title, for links to it: the page's, not this version's content.
     kb_title: str = field(default="", compare=False)
+    diagram_layer: str = ""  # "" or one of DIAGRAM_LAYERS
     options: tuple[OptionSpec, ...] = ()
     enable_when: Condition = ()
     option_codes: tuple[str, ...] = field(init=False, repr=False, compare=False)
@@ -97,6 +104,11 @@ class TierSpec:
     clinician_summary: str = ""
     patient_summary: str = ""
     review_interval_days: int = 0
+    banner: str = ""  # "" or one of BANNERS
+
+    @property
+    def emergency(self) -> bool:
+        return self.banner == EMERGENCY
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +188,10 @@ class Snapshot:
             for subject in dict.fromkeys(c.subject for group in rule.condition for c in group):
                 by_subject.setdefault(subject, []).append(rule)
         put(self, "rules_by_subject", {k: tuple(v) for k, v in by_subject.items()})
+
+    def diagram_question(self, layer: str) -> QuestionSpec | None:
+        """The question that feeds this layer of the leg diagram, if any."""
+        return next((q for q in self.questions if q.diagram_layer == layer), None)
 
     def steps_with_questions(self) -> list[tuple[StepSpec, list[QuestionSpec]]]:
         return [(step, [q for q in self.questions if q.step == step.code]) for step in self.steps]

@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 from pathway.engine.conditions import VALUELESS_OPS
 from pathway.engine.evaluate import Because
 from pathway.engine.model import QuestionSpec, Snapshot
-from pathway.step_page import Rendered
+from pathway.presenters import Rendered
 
 register = template.Library()
 

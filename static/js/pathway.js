@@ -12,7 +12,7 @@
   function syncDiagram(figure) {
     var form = figure.closest("form");
     var field = figure.dataset.field;
-    var cls = field === "sensory_loss" ? "is-numb" : "is-pain";
+    var cls = figure.dataset.layer === "sensory" ? "is-numb" : "is-pain";
     figure.querySelectorAll(".region.is-editable").forEach(function (region) {
       var box = checkboxFor(form, field, region.dataset.region);
       var on = !!(box && box.checked);

@@ -191,3 +191,70 @@ def test_a_group_no_value_of_either_finding_can_satisfy_is_never_true():
     snap = snapshot(rules=(rule("alarm", "urgent", "alarm = yes"),
                            rule("never", "urgent", "(age < 16 or power < 0)")))
     assert ("rule never true", "rule never", "when") in kinds(snap)
+
+
+# --- content fields: a tier's banner, a question's diagram layer -------------------------------
+
+AREAS = tuple(OptionSpec(c, c) for c in ("none", "front", "back"))
+
+
+def test_a_banner_on_the_most_urgent_tiers_is_well_formed():
+    tiers = (TierSpec("now", 1, banner="emergency"), TierSpec("urgent", 2, banner="urgent"),
+             TierSpec("conservative", 3))
+    assert kinds(snapshot(tiers=tiers, rules=(rule("alarm", "urgent", "alarm = yes"),
+                                              rule("now", "now", "power <= 2")))) == set()
+
+
+def test_it_refuses_an_unknown_banner():
+    tiers = (TierSpec("urgent", 1, banner="siren"), TierSpec("conservative", 2))
+    assert ("unknown reference", "tier urgent", "banner") in kinds(snapshot(tiers=tiers))
+
+
+def test_it_refuses_a_banner_below_a_tier_without_one():
+    tiers = (TierSpec("urgent", 1), TierSpec("conservative", 2, banner="urgent"))
+    assert ("banner order", "tier conservative", "banner") in kinds(snapshot(tiers=tiers))
+
+
+def test_it_refuses_an_emergency_banner_below_an_urgent_one():
+    tiers = (TierSpec("urgent", 1, banner="urgent"), TierSpec("later", 2, banner="emergency"),
+             TierSpec("conservative", 3))
+    found = kinds(snapshot(tiers=tiers, rules=(rule("alarm", "urgent", "alarm = yes"),
+                                               rule("later", "later", "power <= 2"))))
+    assert ("banner order", "tier later", "banner") in found
+
+
+def test_a_diagram_layer_on_a_multi_question_is_well_formed():
+    questions = (QuestionSpec("alarm", "flags", "tri", red_flag=True, options=TRI),
+                 QuestionSpec("power", "flags", "mrc"),
+                 QuestionSpec("hurts", "flags", "multi", options=AREAS, diagram_layer="pain"),
+                 QuestionSpec("numb", "flags", "multi", options=AREAS, diagram_layer="sensory"))
+    snap = snapshot(questions=questions)
+    assert kinds(snap) == set()
+    assert snap.diagram_question("pain").code == "hurts"
+    assert snap.diagram_question("sensory").code == "numb"
+
+
+def test_it_refuses_an_unknown_diagram_layer():
+    questions = (QuestionSpec("alarm", "flags", "tri", red_flag=True, options=TRI),
+                 QuestionSpec("power", "flags", "mrc"),
+                 QuestionSpec("hurts", "flags", "multi", options=AREAS, diagram_layer="aches"))
+    assert ("unknown reference", "question hurts", "diagram_layer") in kinds(
+        snapshot(questions=questions))
+
+
+def test_it_refuses_a_diagram_layer_on_a_question_that_is_not_multi():
+    questions = (QuestionSpec("alarm", "flags", "tri", red_flag=True, options=TRI,
+                              diagram_layer="pain"),
+                 QuestionSpec("power", "flags", "mrc"))
+    assert ("diagram layer", "question alarm", "diagram_layer") in kinds(
+        snapshot(questions=questions))
+
+
+def test_it_refuses_two_questions_feeding_one_diagram_layer():
+    questions = (QuestionSpec("alarm", "flags", "tri", red_flag=True, options=TRI),
+                 QuestionSpec("power", "flags", "mrc"),
+                 QuestionSpec("hurts", "flags", "multi", options=AREAS, diagram_layer="pain"),
+                 QuestionSpec("aches", "flags", "multi", options=AREAS, diagram_layer="pain"))
+    found = kinds(snapshot(questions=questions))
+    assert ("duplicate", "question aches", "diagram_layer") in found
+    assert ("duplicate", "question hurts", "diagram_layer") not in found

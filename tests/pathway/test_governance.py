@@ -468,8 +468,15 @@ def test_the_gate_refuses_a_draft_whose_mimic_hides_severe_weakness(published):
         v.invariant for v in report.violations}
 
 
-PREVIEW_ENDPOINTS = ["resume", "step", "review", "result", "handout", "handout_pdf",
+PREVIEW_ENDPOINTS = ["resume", "step", "review", "result", "changes", "handout", "handout_pdf",
                      "handout_css"]
+
+
+def test_every_assessment_endpoint_is_tested_for_who_may_open_a_preview():
+    from pathway.urls import urlpatterns
+
+    assessment_routes = {p.name for p in urlpatterns if "<uuid:pk>" in str(p.pattern)}
+    assert assessment_routes == set(PREVIEW_ENDPOINTS)
 
 
 @pytest.mark.parametrize("name", PREVIEW_ENDPOINTS)

@@ -380,3 +380,39 @@ def test_the_admin_refuses_an_unsafe_source_address():
     with pytest.raises(ValidationError, match="url"):
         source.full_clean()
     Source(key="src-y", citation="Y", url="https://example.org/guideline").full_clean()
+
+
+def test_an_unknown_diagram_layer_or_banner_is_reported(db, tmp_path):
+    questions = copy.deepcopy(QUESTIONS)
+    questions["questions"][0]["diagram_layer"] = "aches"
+    pathway = copy.deepcopy(PATHWAY)
+    pathway["tiers"][0]["banner"] = "siren"
+    message = problems_for(tmp_path, questions=questions, pathway=pathway)
+    assert "question 'power', field 'diagram_layer': unknown diagram layer 'aches'" in message
+    assert "tier 'urgent', field 'banner': unknown banner 'siren'" in message
+
+
+def test_a_diagram_layer_and_a_banner_are_loaded_and_exported(db, tmp_path):
+    questions = copy.deepcopy(QUESTIONS)
+    questions["questions"].append(
+        {"code": "hurts", "step": "history", "type": "multi", "prompt": "Where?",
+         "required": False, "diagram_layer": "pain",
+         "options": [{"code": "none", "label": "None"}, {"code": "calf", "label": "Calf"}]})
+    pathway = copy.deepcopy(PATHWAY)
+    pathway["tiers"][0]["banner"] = "urgent"
+    seeding.load(write_seeds(tmp_path, questions=questions, pathway=pathway))
+    version = pm.Pathway.objects.get(slug="mini")
+    assert version.tiers.get(code="urgent").banner == "urgent"
+    assert version.questions.get(code="hurts").diagram_layer == "pain"
+    exported = seeding.export_pathway(version)
+    assert [t.get("banner") for t in exported["tiers"]] == ["urgent", ""]
+
+
+def test_a_treatment_must_name_a_tier_of_the_pathway(db, tmp_path):
+    kb = copy.deepcopy(KB)
+    kb["treatments"] = [{"slug": "rest", "title": "Rest", "summary": "Rest.",
+                         "review_by": "2030-01-01", "sources": ["src-a"], "tier": "heroic",
+                         "involves": "Rest.", "benefit": "Some.", "risks": "Few.",
+                         "time_to_effect": "Days", "body": "Rest [@src-a]."}]
+    message = problems_for(tmp_path, kb=kb)
+    assert "treatments entry 'rest', field 'tier': 'heroic' must be one of" in message

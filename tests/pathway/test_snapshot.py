@@ -63,3 +63,18 @@ def test_a_snapshot_does_not_grow_queries_with_content(db):
             build(pathway)
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_snapshot_carries_each_tiers_banner_and_each_questions_diagram_layer(empty_db):
+    pathway = f.PathwayFactory()
+    f.TierFactory(pathway=pathway, code="now", rank=1, banner="emergency")
+    f.TierFactory(pathway=pathway)
+    step = f.StepFactory(pathway=pathway)
+    f.QuestionFactory(step=step, code="hurts", type="multi", diagram_layer="pain")
+    f.QuestionFactory(step=step, code="colour")
+    snapshot = build(pathway)
+    assert snapshot.tier_by_code["now"].emergency
+    assert (snapshot.tier_by_code["conservative"].banner,
+            snapshot.tier_by_code["conservative"].emergency) == ("", False)
+    assert snapshot.diagram_question("pain").code == "hurts"
+    assert snapshot.diagram_question("sensory") is None
