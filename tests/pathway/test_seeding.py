@@ -8,7 +8,8 @@ import yaml
 
 from kb.models import Entry, Muscle, Source
 from pathway import models as pm
-from pathway import seeding
+from pathway.seeds import exporter, reader, writer
+from pathway.seeds.schema import KB_KINDS, SeedError
 
 pytestmark = pytest.mark.usefixtures("empty_db")
 
@@ -90,7 +91,7 @@ def seeds(tmp_path):
 
 
 def test_it_loads_everything_and_publishes_the_first_version(db, seeds):
-    report = seeding.load(seeds)
+    report = writer.load(seeds)
     pathway = pm.Pathway.objects.get(slug="mini")
     assert pathway.status == "published" and pathway.version == 1
     assert pathway.rules.get(code="weak").condition_text() == (
@@ -102,40 +103,40 @@ def test_it_loads_everything_and_publishes_the_first_version(db, seeds):
 
 
 def test_loading_twice_changes_nothing(db, seeds):
-    seeding.load(seeds)
+    writer.load(seeds)
     before = [(e.slug, e.updated_at) for e in Entry.objects.order_by("slug")]
-    exported = seeding.export_pathway(pm.Pathway.objects.get())
-    report = seeding.load(seeds)
+    exported = exporter.export_pathway(pm.Pathway.objects.get())
+    report = writer.load(seeds)
     assert [(e.slug, e.updated_at) for e in Entry.objects.order_by("slug")] == before
     assert pm.Pathway.objects.count() == 1
-    assert seeding.export_pathway(pm.Pathway.objects.get()) == exported
+    assert exporter.export_pathway(pm.Pathway.objects.get()) == exported
     assert "knowledge base: 0 created, 0 updated, 2 unchanged" in report.lines
     assert "pathway mini: unchanged (the seeds match v1, published)" in report.lines
 
 
 def test_a_changed_pathway_becomes_a_new_draft_and_the_published_one_is_untouched(
         db, tmp_path, seeds):
-    seeding.load(seeds)
+    writer.load(seeds)
     rules = copy.deepcopy(RULES)
     rules["rules"][0]["when"] = "power <= 2"
     changed = write_seeds(tmp_path / "changed", rules=rules)
-    report = seeding.load(changed)
+    report = writer.load(changed)
     v1, v2 = pm.Pathway.objects.order_by("version")
     assert (v1.status, v2.status) == ("published", "draft")
     assert v1.rules.get(code="weak").condition_text().startswith("(power <= 3")
     assert v2.rules.get(code="weak").condition_text() == "power <= 2"
     assert any("loaded them as draft v2" in line for line in report.lines)
     # Loading the same change again finds it in v2: no third version.
-    report = seeding.load(changed)
+    report = writer.load(changed)
     assert pm.Pathway.objects.count() == 2
     assert "pathway mini: unchanged (the seeds match v2, draft)" in report.lines
 
 
 def test_a_kb_entry_the_seeds_wrote_is_updated_from_changed_seeds(db, tmp_path, seeds):
-    seeding.load(seeds)
+    writer.load(seeds)
     kb = copy.deepcopy(KB)
     kb["muscles"][0]["summary"] = "Lifts the big toe."
-    report = seeding.load(write_seeds(tmp_path / "changed", kb=kb))
+    report = writer.load(write_seeds(tmp_path / "changed", kb=kb))
     assert Muscle.objects.get(slug="ehl").summary == "Lifts the big toe."
     assert Entry.objects.count() == 2
     assert "knowledge base: 0 created, 1 updated, 1 unchanged" in report.lines
@@ -143,20 +144,20 @@ def test_a_kb_entry_the_seeds_wrote_is_updated_from_changed_seeds(db, tmp_path, 
 
 def test_an_editors_kb_edit_is_never_reverted_by_the_seeds(db, tmp_path, seeds):
     """Before: every `make serve` reloaded the seeds over the editors' kb edits."""
-    seeding.load(seeds)
+    writer.load(seeds)
     muscle = Muscle.objects.get(slug="ehl")
     muscle.summary = "Edited by the clinical lead."
     muscle.save()
     source = Source.objects.get(key="src-a")
     source.citation = "Corrected citation"
     source.save()
-    report = seeding.load(seeds)  # the same seeds again
+    report = writer.load(seeds)  # the same seeds again
     assert Muscle.objects.get(slug="ehl").summary == "Edited by the clinical lead."
     assert Source.objects.get(key="src-a").citation == "Corrected citation"
     assert any("kept 1 edited in the admin" in line and "ehl" in line for line in report.lines)
     kb = copy.deepcopy(KB)
     kb["muscles"][0]["summary"] = "Changed in the seeds too."
-    seeding.load(write_seeds(tmp_path / "changed", kb=kb))
+    writer.load(write_seeds(tmp_path / "changed", kb=kb))
     assert Muscle.objects.get(slug="ehl").summary == "Edited by the clinical lead."
 
 
@@ -164,14 +165,14 @@ def test_a_draft_an_editor_is_working_on_is_never_deleted_or_overwritten(db, tmp
     """Before: changed seeds deleted the latest draft and recreated it from the files."""
     from pathway import versions
 
-    seeding.load(seeds)
+    writer.load(seeds)
     draft = versions.new_draft(pm.Pathway.objects.get())
     rule = draft.rules.get(code="weak")
     rule.title = "An editor's work in progress"
     rule.save()
     rules = copy.deepcopy(RULES)
     rules["rules"][0]["when"] = "power <= 2"
-    report = seeding.load(write_seeds(tmp_path / "changed", rules=rules))
+    report = writer.load(write_seeds(tmp_path / "changed", rules=rules))
     draft.refresh_from_db()
     assert draft.status == "draft"
     assert draft.rules.get(code="weak").title == "An editor's work in progress"
@@ -185,12 +186,12 @@ def test_a_previewed_draft_does_not_stop_the_seeds_loading(db, tmp_path, seeds):
     (a protected foreign key), so `make serve` could not start."""
     from pathway import versions
 
-    seeding.load(seeds)
+    writer.load(seeds)
     draft = versions.new_draft(pm.Pathway.objects.get())
     pm.Assessment.objects.create(pathway=draft, is_preview=True)
     rules = copy.deepcopy(RULES)
     rules["rules"][0]["when"] = "power <= 2"
-    seeding.load(write_seeds(tmp_path / "changed", rules=rules))
+    writer.load(write_seeds(tmp_path / "changed", rules=rules))
     assert pm.Pathway.objects.filter(pk=draft.pk).exists()
     assert pm.Pathway.objects.count() == 3
 
@@ -210,25 +211,24 @@ def test_if_empty_loads_only_a_first_time(db, seeds, capsys):
 
 
 def test_export_then_load_is_a_lossless_round_trip(db, tmp_path, seeds):
-    seeding.load(seeds)
-    original = seeding.read(seeds)
+    writer.load(seeds)
+    original = reader.read(seeds)
     out = tmp_path / "exported"
-    seeding.export(out)
-    exported = seeding.read(out)
-    assert seeding.canonical_pathway(exported.pathways[0]) == seeding.canonical_pathway(
+    exporter.export(out)
+    exported = reader.read(out)
+    assert exporter.canonical_pathway(exported.pathways[0]) == exporter.canonical_pathway(
         original.pathways[0])
-    strip = lambda entries: [{k: v for k, v in e.items() if k != "_where"}  # noqa: E731
-                             for e in entries]
-    for kind in seeding.KB_KINDS:
+    strip = lambda entries: [e.model_dump() for e in entries]  # noqa: E731
+    for kind in KB_KINDS:
         assert strip(exported.kb[kind]) == strip(original.kb[kind]), kind
     assert strip(exported.sources) == strip(original.sources)
-    report = seeding.load(out)
+    report = writer.load(out)
     assert "pathway mini: unchanged (the seeds match v1, published)" in report.lines
 
 
 def problems_for(tmp_path, **changes):
-    with pytest.raises(seeding.SeedError) as caught:
-        seeding.load(write_seeds(tmp_path, **changes))
+    with pytest.raises(SeedError) as caught:
+        writer.load(write_seeds(tmp_path, **changes))
     return "\n".join(caught.value.problems)
 
 
@@ -258,7 +258,7 @@ def test_bad_criteria_are_reported(db, tmp_path, when, expected):
 
 
 def test_malformed_yaml_names_the_file_and_line_and_changes_nothing(db, tmp_path, seeds):
-    seeding.load(seeds)
+    writer.load(seeds)
     before = counts()
     broken = write_seeds(tmp_path / "broken")
     (broken / "pathways" / "mini" / "rules.yaml").write_text(
@@ -267,8 +267,8 @@ def test_malformed_yaml_names_the_file_and_line_and_changes_nothing(db, tmp_path
           - code: weak
             title: [unclosed
         """))
-    with pytest.raises(seeding.SeedError) as caught:
-        seeding.load(broken)
+    with pytest.raises(SeedError) as caught:
+        writer.load(broken)
     assert "seeds/pathways/mini/rules.yaml, line" in caught.value.problems[0]
     assert "not valid YAML" in caught.value.problems[0]
     assert counts() == before
@@ -314,8 +314,8 @@ def test_a_case_naming_an_unknown_code_is_reported(db, tmp_path):
 
 
 def test_a_missing_directory_is_reported(db, tmp_path):
-    with pytest.raises(seeding.SeedError, match="no such directory"):
-        seeding.load(tmp_path / "nowhere")
+    with pytest.raises(SeedError, match="no such directory"):
+        writer.load(tmp_path / "nowhere")
 
 
 # --- malformed and unsafe input ---------------------------------------------------------------
@@ -348,8 +348,8 @@ def load_command(seeds_dir, database_dir):
 def test_malformed_rules_are_refused_with_exit_2_and_change_nothing(db, tmp_path, content):
     seeds = write_seeds(tmp_path)
     (seeds / "pathways" / "mini" / "rules.yaml").write_text(content)
-    with pytest.raises(seeding.SeedError) as caught:
-        seeding.load(seeds)
+    with pytest.raises(SeedError) as caught:
+        writer.load(seeds)
     assert all("rules.yaml" in problem for problem in caught.value.problems)
     assert counts() == (0, 0, 0, 0, 0, 0)
 
