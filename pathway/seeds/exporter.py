@@ -25,8 +25,10 @@ from pathway.seeds.schema import KB_KINDS
 
 def _fields(model: type[schema.SeedModel], row: Any, **special: Any) -> dict[str, Any]:
     """A database row's values for the schema's fields, in the schema's order."""
-    return {name: special[name] if name in special else getattr(row, name)
-            for name in model.model_fields}
+    return {
+        name: special[name] if name in special else getattr(row, name)
+        for name in model.model_fields
+    }
 
 
 def _slug(entry: Entry | None) -> str:
@@ -44,7 +46,8 @@ def canonical_pathway(seed: PathwaySeed) -> dict[str, Any]:
         form["range"] = list(question.range) if question.range else None
         questions.append(form)
     return _canonical(
-        seed.meta.model_dump(), questions,
+        seed.meta.model_dump(),
+        questions,
         [rule.model_dump() for rule in seed.rules],
         [item.model_dump() for item in seed.handout_items],
         [case.model_dump() for case in seed.cases],
@@ -54,39 +57,70 @@ def canonical_pathway(seed: PathwaySeed) -> dict[str, Any]:
 def export_pathway(pathway: pm.Pathway) -> dict[str, Any]:
     """A pathway version in its canonical form (as `canonical_pathway` of its seeds)."""
     questions = pathway.questions.select_related("step", "kb_entry").prefetch_related(
-        "options", "enable_when")
+        "options", "enable_when"
+    )
     rules = pathway.rules.prefetch_related("criteria", "sources")
     items = pathway.handout_items.select_related("kb_entry").prefetch_related(
-        "shown_when", "sources")
+        "shown_when", "sources"
+    )
     meta = _fields(
-        schema.PathwayFile, pathway,
-        localisation={"threshold": pathway.localisation_threshold,
-                      "margin": pathway.localisation_margin},
+        schema.PathwayFile,
+        pathway,
+        localisation={
+            "threshold": pathway.localisation_threshold,
+            "margin": pathway.localisation_margin,
+        },
         steps=[_fields(schema.StepSeed, s) for s in pathway.steps.all()],
         tiers=[_fields(schema.TierSeed, t) for t in pathway.tiers.all()],
-        levels=[_fields(schema.LevelSeed, lv, kb=_slug(lv.kb_entry))
-                for lv in pathway.levels.select_related("kb_entry")],
+        levels=[
+            _fields(schema.LevelSeed, lv, kb=_slug(lv.kb_entry))
+            for lv in pathway.levels.select_related("kb_entry")
+        ],
     )
     return _canonical(
         meta,
-        [_fields(schema.QuestionSeed, q, step=q.step.code, kb=_slug(q.kb_entry),
-                 range=[q.min_value, q.max_value] if q.type == "number" else None,
-                 enable_when=conditions.format_condition(
-                     pm.condition_of(q.enable_when.all())),
-                 options=[_fields(schema.OptionSeed, o) for o in q.options.all()])
-         for q in questions],
-        [_fields(schema.RuleSeed, r, when=r.condition_text(),
-                 sources=[s.key for s in r.sources.all()]) for r in rules],
-        [_fields(schema.HandoutItemSeed, i, when=conditions.format_condition(i.condition()),
-                 kb=_slug(i.kb_entry), sources=[s.key for s in i.sources.all()])
-         for i in items],
+        [
+            _fields(
+                schema.QuestionSeed,
+                q,
+                step=q.step.code,
+                kb=_slug(q.kb_entry),
+                range=[q.min_value, q.max_value] if q.type == "number" else None,
+                enable_when=conditions.format_condition(pm.condition_of(q.enable_when.all())),
+                options=[_fields(schema.OptionSeed, o) for o in q.options.all()],
+            )
+            for q in questions
+        ],
+        [
+            _fields(
+                schema.RuleSeed,
+                r,
+                when=r.condition_text(),
+                sources=[s.key for s in r.sources.all()],
+            )
+            for r in rules
+        ],
+        [
+            _fields(
+                schema.HandoutItemSeed,
+                i,
+                when=conditions.format_condition(i.condition()),
+                kb=_slug(i.kb_entry),
+                sources=[s.key for s in i.sources.all()],
+            )
+            for i in items
+        ],
         [_fields(schema.CaseSeed, c) for c in pathway.cases.all()],
     )
 
 
-def _canonical(meta: dict[str, Any], questions: list[dict[str, Any]],
-               rules: list[dict[str, Any]], items: list[dict[str, Any]],
-               cases: list[dict[str, Any]]) -> dict[str, Any]:
+def _canonical(
+    meta: dict[str, Any],
+    questions: list[dict[str, Any]],
+    rules: list[dict[str, Any]],
+    items: list[dict[str, Any]],
+    cases: list[dict[str, Any]],
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in meta.items():
         if name == "localisation":
@@ -96,8 +130,7 @@ def _canonical(meta: dict[str, Any], questions: list[dict[str, Any]],
             out[name] = value
     for rule in (*rules, *items):
         rule["sources"] = sorted(rule["sources"])
-    return {**out, "questions": questions, "rules": rules, "handout_items": items,
-            "cases": cases}
+    return {**out, "questions": questions, "rules": rules, "handout_items": items, "cases": cases}
 
 
 def source_form(source: Source) -> dict[str, Any]:
@@ -113,8 +146,9 @@ def entry_form(entry: Entry, kind: str) -> dict[str, Any]:
         roots = sorted(entry.roots.values_list("code", flat=True))
     else:
         roots = None
-    return _fields(KB_KINDS[kind].seed, entry,
-                   sources=sorted(s.key for s in entry.sources.all()), roots=roots)
+    return _fields(
+        KB_KINDS[kind].seed, entry, sources=sorted(s.key for s in entry.sources.all()), roots=roots
+    )
 
 
 def seed_entry_form(entry: schema.EntrySeed) -> dict[str, Any]:
@@ -159,8 +193,11 @@ def _drop_defaults(entry: dict[str, Any], model: type[schema.SeedModel]) -> dict
     out = {}
     for name, value in entry.items():
         spec = model.model_fields.get(name)
-        if spec and not spec.is_required() and value in (
-                spec.get_default(call_default_factory=True), "", None, [], {}):
+        if (
+            spec
+            and not spec.is_required()
+            and value in (spec.get_default(call_default_factory=True), "", None, [], {})
+        ):
             continue
         out[name] = value
     return out
@@ -173,14 +210,17 @@ def export(target: Path | str, *, slugs: Iterable[str] | None = None) -> list[Pa
     """Write the database content to `target` in the seed layout. Returns the files written."""
     target = Path(target)
     written: list[Path] = []
-    sources = [_drop_defaults(source_form(s), schema.SourceSeed)
-               for s in Source.objects.order_by("key")]
+    sources = [
+        _drop_defaults(source_form(s), schema.SourceSeed) for s in Source.objects.order_by("key")
+    ]
     path = target / "kb" / "sources.yaml"
     _dump(path, {"sources": sources})
     written.append(path)
     for kind, spec in KB_KINDS.items():
-        entries = [_drop_defaults(entry_form(obj, kind), spec.seed)
-                   for obj in spec.model.objects.order_by("slug").prefetch_related("sources")]
+        entries = [
+            _drop_defaults(entry_form(obj, kind), spec.seed)
+            for obj in spec.model.objects.order_by("slug").prefetch_related("sources")
+        ]
         path = target / "kb" / f"{kind}.yaml"
         _dump(path, {kind: entries})
         written.append(path)
@@ -196,10 +236,15 @@ def export(target: Path | str, *, slugs: Iterable[str] | None = None) -> list[Pa
 
 def _export_pathway_files(pathway: pm.Pathway, directory: Path) -> list[Path]:
     data = export_pathway(pathway)
-    meta = {name: data[name] for name in schema.PathwayFile.model_fields
-            if name not in {"localisation", "steps", "tiers", "levels"}}
-    meta["localisation"] = {"threshold": data["localisation_threshold"],
-                            "margin": data["localisation_margin"]}
+    meta = {
+        name: data[name]
+        for name in schema.PathwayFile.model_fields
+        if name not in {"localisation", "steps", "tiers", "levels"}
+    }
+    meta["localisation"] = {
+        "threshold": data["localisation_threshold"],
+        "margin": data["localisation_margin"],
+    }
     meta = {name: meta[name] for name in schema.PathwayFile.model_fields if name in meta}
     meta = _drop_defaults(meta, schema.PathwayFile)
     meta["steps"] = [_drop_defaults(s, schema.StepSeed) for s in data["steps"]]
@@ -207,11 +252,13 @@ def _export_pathway_files(pathway: pm.Pathway, directory: Path) -> list[Path]:
     meta["levels"] = [_drop_defaults(lv, schema.LevelSeed) for lv in data["levels"]]
     files = {
         "pathway.yaml": meta,
-        "questions.yaml": {"questions": [_drop_defaults(q, schema.QuestionSeed)
-                                         for q in data["questions"]]},
+        "questions.yaml": {
+            "questions": [_drop_defaults(q, schema.QuestionSeed) for q in data["questions"]]
+        },
         "rules.yaml": {"rules": [_drop_defaults(r, schema.RuleSeed) for r in data["rules"]]},
-        "handout.yaml": {"items": [_drop_defaults(i, schema.HandoutItemSeed)
-                                   for i in data["handout_items"]]},
+        "handout.yaml": {
+            "items": [_drop_defaults(i, schema.HandoutItemSeed) for i in data["handout_items"]]
+        },
         "cases.yaml": {"cases": [_drop_defaults(c, schema.CaseSeed) for c in data["cases"]]},
     }
     written = []

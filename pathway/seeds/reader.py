@@ -80,12 +80,14 @@ def read(seeds_dir: Path | str, *, existing_roots: Iterable[str] = ()) -> SeedDa
         for kind in schema.KbFile.model_fields if kb_file else ():
             for index, entry in enumerate(getattr(kb_file, kind)):
                 label = entry.key if isinstance(entry, schema.SourceSeed) else entry.slug
-                data.places.setdefault((kind, label), f"{name}: " + schema.item_label(
-                    kind, {"slug": label}, index))
+                data.places.setdefault(
+                    (kind, label), f"{name}: " + schema.item_label(kind, {"slug": label}, index)
+                )
                 (data.sources if kind == "sources" else data.kb[kind]).append(entry)
     pathways_dir = seeds_dir / "pathways"
-    for directory in sorted(p for p in pathways_dir.iterdir() if p.is_dir()) if \
-            pathways_dir.is_dir() else []:
+    for directory in (
+        sorted(p for p in pathways_dir.iterdir() if p.is_dir()) if pathways_dir.is_dir() else []
+    ):
         pathway = _read_pathway(directory, seeds_dir, problems)
         if pathway:
             data.pathways.append(pathway)
@@ -113,8 +115,11 @@ def _depth(document: Any) -> int:
     while stack and deepest <= MAX_DEPTH:
         value, level = stack.pop()
         deepest = max(deepest, level)
-        children = value.values() if isinstance(value, dict) else (
-            value if isinstance(value, list) else ())
+        children = (
+            value.values()
+            if isinstance(value, dict)
+            else (value if isinstance(value, list) else ())
+        )
         stack.extend((child, level + 1) for child in children)
     return deepest
 
@@ -153,14 +158,21 @@ def _declared(content: Any, collections: Iterable[str], key: str) -> set[str]:
     reported once, and not again by everything that refers to it."""
     if not isinstance(content, dict):
         return set()
-    return {item[key].strip() for name in collections if isinstance(content.get(name), list)
-            for item in content[name] if isinstance(item, dict) and isinstance(item.get(key), str)}
+    return {
+        item[key].strip()
+        for name in collections
+        if isinstance(content.get(name), list)
+        for item in content[name]
+        if isinstance(item, dict) and isinstance(item.get(key), str)
+    }
+
 
 _DROPPED = object()
 
 
-def _validated[M: schema.SeedModel](model: type[M], content: Any, name: str,
-                                    problems: list[str]) -> M | None:
+def _validated[M: schema.SeedModel](
+    model: type[M], content: Any, name: str, problems: list[str]
+) -> M | None:
     """The file's content as the schema's model, or None with its problems added.
 
     When some entries are wrong, the rest are still returned (with the problems added), so
@@ -190,7 +202,7 @@ def _without_errors(content: Any, errors: list[Any]) -> Any:
         loc = error["loc"]
         if error["type"] != "extra_forbidden":
             first = next((i for i, part in enumerate(loc) if isinstance(part, int)), None)
-            loc = loc[:first + 1] if first is not None else loc[:1]
+            loc = loc[: first + 1] if first is not None else loc[:1]
         parent = content
         for part in loc[:-1]:
             parent = _child(parent, part)
@@ -224,61 +236,78 @@ def _drop_marked(value: Any) -> Any:
 
 def _read_pathway(directory: Path, seeds_dir: Path, problems: list[str]) -> PathwaySeed | None:
     before = len(problems)
-    names = {filename: str((directory / filename).relative_to(seeds_dir.parent))
-             for filename in schema.PATHWAY_FILES}
+    names = {
+        filename: str((directory / filename).relative_to(seeds_dir.parent))
+        for filename in schema.PATHWAY_FILES
+    }
     files: dict[str, Any] = {}
     contents: dict[str, Any] = {}
     for filename, model in schema.PATHWAY_FILES.items():
         path = directory / filename
         if not path.exists():
             if filename == "pathway.yaml":
-                problems.append(f"{names[filename]}: missing: every pathway directory needs "
-                                "pathway.yaml")
+                problems.append(
+                    f"{names[filename]}: missing: every pathway directory needs pathway.yaml"
+                )
                 return None
             files[filename] = model()
             continue
         content = contents[filename] = _read_yaml(path, seeds_dir, problems)
         files[filename] = _validated(model, content, names[filename], problems) or (
-            None if filename == "pathway.yaml" else model())
+            None if filename == "pathway.yaml" else model()
+        )
     meta: schema.PathwayFile | None = files["pathway.yaml"]
     if meta is None:
         return None
     if directory.name != meta.slug:
-        problems.append(f"{names['pathway.yaml']}, field 'slug': '{meta.slug}' must match its "
-                        f"directory name '{directory.name}'")
+        problems.append(
+            f"{names['pathway.yaml']}, field 'slug': '{meta.slug}' must match its "
+            f"directory name '{directory.name}'"
+        )
     questions = tuple(files["questions.yaml"].questions)
     rules = tuple(files["rules.yaml"].rules)
     items = tuple(files["handout.yaml"].items)
     cases = tuple(files["cases.yaml"].cases)
     places: dict[tuple[str, str], str] = {}
     for kind, filename, collection, entries in (
-            ("step", "pathway.yaml", "steps", meta.steps),
-            ("tier", "pathway.yaml", "tiers", meta.tiers),
-            ("level", "pathway.yaml", "levels", meta.levels),
-            ("question", "questions.yaml", "questions", questions),
-            ("rule", "rules.yaml", "rules", rules),
-            ("handout item", "handout.yaml", "items", items),
-            ("case", "cases.yaml", "cases", cases)):
+        ("step", "pathway.yaml", "steps", meta.steps),
+        ("tier", "pathway.yaml", "tiers", meta.tiers),
+        ("level", "pathway.yaml", "levels", meta.levels),
+        ("question", "questions.yaml", "questions", questions),
+        ("rule", "rules.yaml", "rules", rules),
+        ("handout item", "handout.yaml", "items", items),
+        ("case", "cases.yaml", "cases", cases),
+    ):
         problems += _duplicates(names[filename], collection, entries, places, kind)
     for question in questions:
-        problems += _duplicates(places[("question", question.code)], "options",
-                                question.options, {}, "option")
-    problems += _check_cases(cases, places, {
-        "answers": {q.code for q in questions} | _declared(
-            contents.get("questions.yaml"), ["questions"], "code"),
-        "expect_tiers": {t.code for t in meta.tiers} | _declared(
-            contents["pathway.yaml"], ["tiers"], "code"),
-        "expect_levels": {lv.code for lv in meta.levels} | _declared(
-            contents["pathway.yaml"], ["levels"], "code"),
-    })
+        problems += _duplicates(
+            places[("question", question.code)], "options", question.options, {}, "option"
+        )
+    problems += _check_cases(
+        cases,
+        places,
+        {
+            "answers": {q.code for q in questions}
+            | _declared(contents.get("questions.yaml"), ["questions"], "code"),
+            "expect_tiers": {t.code for t in meta.tiers}
+            | _declared(contents["pathway.yaml"], ["tiers"], "code"),
+            "expect_levels": {lv.code for lv in meta.levels}
+            | _declared(contents["pathway.yaml"], ["levels"], "code"),
+        },
+    )
     snapshot = to_snapshot(meta, questions, rules, items)
     if len(problems) == before:  # the linter needs well-formed entries
         problems += _lint(snapshot, places, names)
     return PathwaySeed(meta, questions, rules, items, cases, snapshot, places)
 
 
-def _duplicates(where: str, collection: str, entries: Iterable[Any],
-                places: dict[tuple[str, str], str], kind: str) -> list[str]:
+def _duplicates(
+    where: str,
+    collection: str,
+    entries: Iterable[Any],
+    places: dict[tuple[str, str], str],
+    kind: str,
+) -> list[str]:
     found = []
     for index, entry in enumerate(entries):
         here = f"{where}: {schema.item_label(collection, {'code': entry.code}, index)}"
@@ -288,22 +317,33 @@ def _duplicates(where: str, collection: str, entries: Iterable[Any],
     return found
 
 
-def _check_cases(cases: Iterable[schema.CaseSeed], places: dict[tuple[str, str], str],
-                 known: dict[str, set[str]]) -> list[str]:
+def _check_cases(
+    cases: Iterable[schema.CaseSeed], places: dict[tuple[str, str], str], known: dict[str, set[str]]
+) -> list[str]:
     found = []
     for case in cases:
         where = places[("case", case.code)]
-        found += [f"{where}, field 'answers': unknown question code '{code}'"
-                  for code in case.answers if code not in known["answers"]]
-        found += [f"{where}, field 'expect_tiers': unknown tier '{tier}'"
-                  for tier in case.expect_tiers if tier not in known["expect_tiers"]]
-        found += [f"{where}, field 'expect_levels': unknown level '{level}'"
-                  for level in case.expect_levels if level not in known["expect_levels"]]
+        found += [
+            f"{where}, field 'answers': unknown question code '{code}'"
+            for code in case.answers
+            if code not in known["answers"]
+        ]
+        found += [
+            f"{where}, field 'expect_tiers': unknown tier '{tier}'"
+            for tier in case.expect_tiers
+            if tier not in known["expect_tiers"]
+        ]
+        found += [
+            f"{where}, field 'expect_levels': unknown level '{level}'"
+            for level in case.expect_levels
+            if level not in known["expect_levels"]
+        ]
     return found
 
 
-def _lint(snapshot: em.Snapshot, places: dict[tuple[str, str], str],
-          names: dict[str, str]) -> list[str]:
+def _lint(
+    snapshot: em.Snapshot, places: dict[tuple[str, str], str], names: dict[str, str]
+) -> list[str]:
     """The linter's findings that stop content being loaded at all; those that only block
     publishing (a rule never true, a missing source) are left to the gate, so a draft may
     hold them while it is worked on."""
@@ -322,25 +362,36 @@ def _lint(snapshot: em.Snapshot, places: dict[tuple[str, str], str],
     return found
 
 
-def to_snapshot(meta: schema.PathwayFile, questions: Iterable[schema.QuestionSeed],
-                rules: Iterable[schema.RuleSeed],
-                items: Iterable[schema.HandoutItemSeed]) -> em.Snapshot:
+def to_snapshot(
+    meta: schema.PathwayFile,
+    questions: Iterable[schema.QuestionSeed],
+    rules: Iterable[schema.RuleSeed],
+    items: Iterable[schema.HandoutItemSeed],
+) -> em.Snapshot:
     """The engine's snapshot of a pathway read from seeds, as `pathway.snapshot.build` makes
     it from the database (version 0: not a stored version)."""
     steps = [s.code for s in meta.steps]
-    in_step_order = sorted(questions, key=lambda q: (
-        steps.index(q.step) if q.step in steps else len(steps)))
+    in_step_order = sorted(
+        questions, key=lambda q: steps.index(q.step) if q.step in steps else len(steps)
+    )
     return em.Snapshot(
         pathway=meta.slug,
         version=0,
         steps=tuple(em.StepSpec(s.code, s.title, s.intro) for s in meta.steps),
         questions=tuple(
             em.QuestionSpec(
-                code=q.code, step=q.step, type=q.type, prompt=q.prompt, help=q.help,
-                required=q.required, red_flag=q.red_flag, key_exam=q.key_exam,
+                code=q.code,
+                step=q.step,
+                type=q.type,
+                prompt=q.prompt,
+                help=q.help,
+                required=q.required,
+                red_flag=q.red_flag,
+                key_exam=q.key_exam,
                 minimum=q.bounds[0] if q.bounds else None,
                 maximum=q.bounds[1] if q.bounds else None,
-                unit=q.unit, kb_slug=q.kb,
+                unit=q.unit,
+                kb_slug=q.kb,
                 options=tuple(em.OptionSpec(o.code, o.label) for o in q.options),
                 enable_when=conditions.parse_condition(q.enable_when),
             )
@@ -348,16 +399,29 @@ def to_snapshot(meta: schema.PathwayFile, questions: Iterable[schema.QuestionSee
         ),
         rules=tuple(
             em.RuleSpec(
-                code=r.code, effect=r.effect, target=r.target,
-                condition=conditions.parse_condition(r.when), weight=float(r.weight),
-                title=r.title, rationale=r.rationale, action=r.action,
-                patient_line=r.patient_line, sources=tuple(sorted(r.sources)),
+                code=r.code,
+                effect=r.effect,
+                target=r.target,
+                condition=conditions.parse_condition(r.when),
+                weight=float(r.weight),
+                title=r.title,
+                rationale=r.rationale,
+                action=r.action,
+                patient_line=r.patient_line,
+                sources=tuple(sorted(r.sources)),
             )
             for r in rules
         ),
         tiers=tuple(
-            em.TierSpec(t.code, t.rank, t.title, t.timeframe, t.clinician_summary,
-                        t.patient_summary, t.review_interval_days)
+            em.TierSpec(
+                t.code,
+                t.rank,
+                t.title,
+                t.timeframe,
+                t.clinician_summary,
+                t.patient_summary,
+                t.review_interval_days,
+            )
             for t in sorted(meta.tiers, key=lambda t: t.rank)
         ),
         levels=tuple(
@@ -368,9 +432,15 @@ def to_snapshot(meta: schema.PathwayFile, questions: Iterable[schema.QuestionSee
         margin=float(meta.localisation.margin),
         handout_items=tuple(
             em.HandoutItemSpec(
-                code=i.code, role=i.role, title=i.title,
-                condition=conditions.parse_condition(i.when), involves=i.involves,
-                benefit=i.benefit, risks=i.risks, recovery=i.recovery, kb_slug=i.kb,
+                code=i.code,
+                role=i.role,
+                title=i.title,
+                condition=conditions.parse_condition(i.when),
+                involves=i.involves,
+                benefit=i.benefit,
+                risks=i.risks,
+                recovery=i.recovery,
+                kb_slug=i.kb,
                 sources=tuple(sorted(i.sources)),
             )
             for i in items
@@ -381,8 +451,9 @@ def to_snapshot(meta: schema.PathwayFile, questions: Iterable[schema.QuestionSee
 # --- references between files ------------------------------------------------------------------
 
 
-def _cross_check(data: SeedData, existing_roots: set[str],
-                 declared: dict[str, set[str]]) -> list[str]:
+def _cross_check(
+    data: SeedData, existing_roots: set[str], declared: dict[str, set[str]]
+) -> list[str]:
     """Sources, slugs and roots the seeds refer to, across files."""
     found = []
     seen: set[str] = set()
@@ -394,16 +465,21 @@ def _cross_check(data: SeedData, existing_roots: set[str],
     root_codes = {r.code for r in data.kb["roots"]} | existing_roots
     slugs: dict[str, str] = {}
     for kind, entries in data.kb.items():
-        own_fields = [n for n in KB_KINDS[kind].seed.model_fields
-                      if n not in schema.EntrySeed.model_fields]
+        own_fields = [
+            n for n in KB_KINDS[kind].seed.model_fields if n not in schema.EntrySeed.model_fields
+        ]
         for entry in entries:
             where = data.places[(kind, entry.slug)]
             if entry.slug in slugs:
-                found.append(f"{where}, field 'slug': '{entry.slug}' is already used by "
-                             f"{slugs[entry.slug]}")
+                found.append(
+                    f"{where}, field 'slug': '{entry.slug}' is already used by {slugs[entry.slug]}"
+                )
             slugs.setdefault(entry.slug, where)
-            found += [f"{where}, field 'sources': unknown source '{key}'"
-                      for key in entry.sources if key not in source_keys]
+            found += [
+                f"{where}, field 'sources': unknown source '{key}'"
+                for key in entry.sources
+                if key not in source_keys
+            ]
             for name in ("body", *own_fields):
                 value = getattr(entry, name)
                 if not isinstance(value, str):
@@ -412,19 +488,33 @@ def _cross_check(data: SeedData, existing_roots: set[str],
                     if key not in source_keys:
                         found.append(f"{where}, field '{name}': cites unknown source '{key}'")
                     elif key not in entry.sources:
-                        found.append(f"{where}, field '{name}': cites '{key}', which is not in "
-                                     "its sources list")
-            found += [f"{where}, field 'roots': unknown root '{code}'"
-                      for code in getattr(entry, "roots", ()) if code not in root_codes]
+                        found.append(
+                            f"{where}, field '{name}': cites '{key}', which is not in "
+                            "its sources list"
+                        )
+            found += [
+                f"{where}, field 'roots': unknown root '{code}'"
+                for code in getattr(entry, "roots", ())
+                if code not in root_codes
+            ]
     known_slugs = set(slugs) | declared["slugs"]
     for pathway in data.pathways:
-        for kind, referring in (("question", pathway.questions), ("level", pathway.meta.levels),
-                                ("handout item", pathway.handout_items)):
-            found += [f"{pathway.places[(kind, item.code)]}, field 'kb': no knowledge-base "
-                      f"entry with slug '{item.kb}'"
-                      for item in referring if item.kb and item.kb not in known_slugs]
+        for kind, referring in (
+            ("question", pathway.questions),
+            ("level", pathway.meta.levels),
+            ("handout item", pathway.handout_items),
+        ):
+            found += [
+                f"{pathway.places[(kind, item.code)]}, field 'kb': no knowledge-base "
+                f"entry with slug '{item.kb}'"
+                for item in referring
+                if item.kb and item.kb not in known_slugs
+            ]
         for kind, citing in (("rule", pathway.rules), ("handout item", pathway.handout_items)):
-            found += [f"{pathway.places[(kind, item.code)]}, field 'sources': unknown source "
-                      f"'{key}'" for item in citing for key in item.sources
-                      if key not in source_keys]
+            found += [
+                f"{pathway.places[(kind, item.code)]}, field 'sources': unknown source '{key}'"
+                for item in citing
+                for key in item.sources
+                if key not in source_keys
+            ]
     return found

@@ -9,6 +9,7 @@ YAML's empty values (`field:` or `field: ""`) mean "not given": the default, or 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -67,8 +68,9 @@ def _shown(value: Any) -> str:
 
 def _text(value: Any) -> str:
     if isinstance(value, bool):
-        raise _refuse("yes_no", 'YAML read this as true/false: put yes, no, on or off in quotes, '
-                                'e.g. "yes"')
+        raise _refuse(
+            "yes_no", 'YAML read this as true/false: put yes, no, on or off in quotes, e.g. "yes"'
+        )
     if isinstance(value, dict | list):
         raise _refuse("text", "expected text")
     return str(value).strip()
@@ -110,13 +112,17 @@ def _condition(value: Any) -> str:
     group, a YAML anchor under `groups:`, without writing it out again)."""
     if isinstance(value, list):
         if not value or not all(isinstance(v, str) and v.strip() for v in value):
-            raise _refuse("condition", "expected a condition, or a list of conditions that must "
-                                       "all hold")
-        value = " and ".join(f"({v})" if " or " in v and " and " not in v
-                             and not v.strip().startswith("(") else v for v in value)
+            raise _refuse(
+                "condition", "expected a condition, or a list of conditions that must all hold"
+            )
+        value = " and ".join(
+            f"({v})" if " or " in v and " and " not in v and not v.strip().startswith("(") else v
+            for v in value
+        )
     elif isinstance(value, dict):
-        raise _refuse("condition", "expected a condition, or a list of conditions that must all "
-                                   "hold")
+        raise _refuse(
+            "condition", "expected a condition, or a list of conditions that must all hold"
+        )
     try:
         return conditions.format_condition(conditions.parse_condition(str(value)))
     except conditions.ConditionSyntaxError as exc:
@@ -138,12 +144,8 @@ class SeedModel(BaseModel):
     @classmethod
     def _empty_is_not_given(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            return {k: v for k, v in data.items() if v is not None and not _is_blank(v)}
+            return {k: v for k, v in data.items() if v is not None and v != ""}
         return data
-
-
-def _is_blank(value: Any) -> bool:
-    return isinstance(value, str) and value == ""
 
 
 # --- the knowledge base: seeds/kb/*.yaml ---------------------------------------------------------
@@ -196,7 +198,7 @@ class ReflexSeed(EntrySeed):
     roots: Codes
 
 
-class TestSeed(EntrySeed):
+class ClinicalTestSeed(EntrySeed):
     how_to_test: Text
     positive_means: Text
     accuracy: Text = ""
@@ -217,20 +219,22 @@ class TreatmentSeed(EntrySeed):
     time_to_effect: Text
 
 
+@dataclass(frozen=True)
 class KbKind:
     """A kind of kb entry: its seed schema, its model, and the fields written after a save."""
 
-    def __init__(self, seed: type[EntrySeed], model: type[Entry], *relations: str):
-        self.seed, self.model, self.relations = seed, model, relations
+    seed: type[EntrySeed]
+    model: type[Entry]
+    relations: tuple[str, ...] = ()
 
 
 # Roots first: the other kinds link to them.
 KB_KINDS: dict[str, KbKind] = {
     "roots": KbKind(RootSeed, NerveRoot),
-    "muscles": KbKind(MuscleSeed, Muscle, "roots"),
-    "regions": KbKind(RegionSeed, SensoryRegion, "roots"),
-    "reflexes": KbKind(ReflexSeed, Reflex, "roots"),
-    "tests": KbKind(TestSeed, ClinicalTest, "roots"),
+    "muscles": KbKind(MuscleSeed, Muscle, ("roots",)),
+    "regions": KbKind(RegionSeed, SensoryRegion, ("roots",)),
+    "reflexes": KbKind(ReflexSeed, Reflex, ("roots",)),
+    "tests": KbKind(ClinicalTestSeed, ClinicalTest, ("roots",)),
     "conditions": KbKind(ConditionSeed, Condition),
     "treatments": KbKind(TreatmentSeed, Treatment),
 }
@@ -244,7 +248,7 @@ class KbFile(SeedModel):
     muscles: list[MuscleSeed] = Field(default_factory=list)
     regions: list[RegionSeed] = Field(default_factory=list)
     reflexes: list[ReflexSeed] = Field(default_factory=list)
-    tests: list[TestSeed] = Field(default_factory=list)
+    tests: list[ClinicalTestSeed] = Field(default_factory=list)
     conditions: list[ConditionSeed] = Field(default_factory=list)
     treatments: list[TreatmentSeed] = Field(default_factory=list)
 
@@ -330,10 +334,14 @@ class QuestionSeed(SeedModel):
                 raise _refuse("range", "an MRC grade is always 0-5")
             return None
         if kind == "number":
-            if not (isinstance(value, list) and len(value) == 2
-                    and all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
-                raise _refuse("range", "a number question needs range: [min, max], found {found}",
-                              value)
+            if not (
+                isinstance(value, list)
+                and len(value) == 2
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            ):
+                raise _refuse(
+                    "range", "a number question needs range: [min, max], found {found}", value
+                )
         elif kind is not None:
             raise _refuse("range", "only number and mrc questions have a range")
         return value
@@ -419,8 +427,9 @@ def item_label(collection: str, item: Any, index: int) -> str:
     return f"{noun} {label or f'#{index + 1}'!r}"
 
 
-def problems(error: ValidationError, *, file: str, content: Any,
-             model: type[SeedModel]) -> list[str]:
+def problems(
+    error: ValidationError, *, file: str, content: Any, model: type[SeedModel]
+) -> list[str]:
     """One line for each error: the file, the entry and the field, then what is wrong."""
     return [f"{_where(file, content, e['loc'])}: {_message(e, model)}" for e in error.errors()]
 

@@ -42,8 +42,9 @@ def load(seeds_dir: Path | str, *, report: Report | None = None) -> Report:
     whatever its status: seeds that match no version become a new draft.
     """
     report = report or Report()
-    data = reader.read(Path(seeds_dir),
-                       existing_roots=NerveRoot.objects.values_list("code", flat=True))
+    data = reader.read(
+        Path(seeds_dir), existing_roots=NerveRoot.objects.values_list("code", flat=True)
+    )
     with transaction.atomic():
         _write_sources(data, report)
         _write_kb(data, report)
@@ -63,11 +64,12 @@ class _Tally:
     kept: list[str] = field(default_factory=list)
 
     def line(self, what: str) -> str:
-        text = (f"{what}: {self.created} created, {self.updated} updated, "
-                f"{self.unchanged} unchanged")
+        text = f"{what}: {self.created} created, {self.updated} updated, {self.unchanged} unchanged"
         if self.kept:
-            text += (f"; kept {len(self.kept)} edited in the admin since the seeds last wrote "
-                     f"them (the seed files differ): {', '.join(sorted(self.kept))}")
+            text += (
+                f"; kept {len(self.kept)} edited in the admin since the seeds last wrote "
+                f"them (the seed files differ): {', '.join(sorted(self.kept))}"
+            )
         return text
 
 
@@ -124,9 +126,13 @@ def _write_kb(data: SeedData, report: Report) -> None:
             obj = existing.get(entry.slug)
             if obj is None:
                 if Entry.objects.filter(slug=entry.slug).exists():
-                    raise SeedError([f"{data.places[(kind, entry.slug)]}, field 'slug': "
-                                     f"'{entry.slug}' is already used by an entry of another "
-                                     "kind"])
+                    raise SeedError(
+                        [
+                            f"{data.places[(kind, entry.slug)]}, field 'slug': "
+                            f"'{entry.slug}' is already used by an entry of another "
+                            "kind"
+                        ]
+                    )
                 obj = spec.model.objects.create(**values, seed_digest=digest(wanted))
                 tally.created += 1
             else:
@@ -188,24 +194,29 @@ def _write_pathway(seed: PathwaySeed, report: Report) -> None:
     wanted = exporter.canonical_pathway(seed)
     for version in versions:
         if exporter.export_pathway(version) == wanted:
-            report.add(f"pathway {slug}: unchanged (the seeds match v{version.version}, "
-                       f"{version.status})")
+            report.add(
+                f"pathway {slug}: unchanged (the seeds match v{version.version}, {version.status})"
+            )
             return
     if not versions:
         pathway = _create_version(seed, version=1)
         try:
             publish(pathway, user=None)
         except PublishRefused as exc:
-            report.add(f"pathway {slug}: v1 loaded as a draft but NOT published, because: "
-                       + "; ".join(exc.problems))
+            report.add(
+                f"pathway {slug}: v1 loaded as a draft but NOT published, because: "
+                + "; ".join(exc.problems)
+            )
         else:
             report.add(f"pathway {slug}: v1 created from the seeds and published")
         return
     pathway = _create_version(seed, version=versions[0].version + 1)
     drafts = [f"v{v.version}" for v in versions if v.status == pm.Pathway.Status.DRAFT]
     kept = f" Drafts left untouched: {', '.join(drafts)}." if drafts else ""
-    report.add(f"pathway {slug}: the seeds match no existing version; loaded them as draft "
-               f"v{pathway.version}.{kept} Review and publish it in the admin.")
+    report.add(
+        f"pathway {slug}: the seeds match no existing version; loaded them as draft "
+        f"v{pathway.version}.{kept} Review and publish it in the admin."
+    )
 
 
 def _create_version(seed: PathwaySeed, *, version: int) -> pm.Pathway:
@@ -221,18 +232,25 @@ def _create_version(seed: PathwaySeed, *, version: int) -> pm.Pathway:
     )
     steps = {}
     for order, step in enumerate(meta.steps, 1):
-        steps[step.code] = pm.Step.objects.create(pathway=pathway, order=order,
-                                                  **step.model_dump())
+        steps[step.code] = pm.Step.objects.create(pathway=pathway, order=order, **step.model_dump())
     for tier in meta.tiers:
         pm.Tier.objects.create(pathway=pathway, **tier.model_dump())
     for order, level in enumerate(meta.levels, 1):
-        pm.Level.objects.create(pathway=pathway, order=order, kb_entry=entries.get(level.kb),
-                                **level.model_dump(exclude={"kb"}))
+        pm.Level.objects.create(
+            pathway=pathway,
+            order=order,
+            kb_entry=entries.get(level.kb),
+            **level.model_dump(exclude={"kb"}),
+        )
     questions = []
     for order, q in enumerate(seed.questions, 1):
         low, high = q.bounds or (None, None)
         question = pm.Question.objects.create(
-            pathway=pathway, step=steps[q.step], order=order, min_value=low, max_value=high,
+            pathway=pathway,
+            step=steps[q.step],
+            order=order,
+            min_value=low,
+            max_value=high,
             kb_entry=entries.get(q.kb),
             **q.model_dump(exclude={"step", "range", "kb", "enable_when", "options"}),
         )
@@ -244,14 +262,18 @@ def _create_version(seed: PathwaySeed, *, version: int) -> pm.Pathway:
     for question, text in questions:
         _create_criteria(text, enables=question)
     for order, r in enumerate(seed.rules, 1):
-        rule = pm.Rule.objects.create(pathway=pathway, order=order,
-                                      **r.model_dump(exclude={"when", "sources"}))
+        rule = pm.Rule.objects.create(
+            pathway=pathway, order=order, **r.model_dump(exclude={"when", "sources"})
+        )
         rule.sources.set(sources[k] for k in r.sources)
         _create_criteria(r.when, rule=rule)
     for order, item in enumerate(seed.handout_items, 1):
         handout_item = pm.HandoutItem.objects.create(
-            pathway=pathway, order=order, kb_entry=entries.get(item.kb),
-            **item.model_dump(exclude={"when", "sources", "kb"}))
+            pathway=pathway,
+            order=order,
+            kb_entry=entries.get(item.kb),
+            **item.model_dump(exclude={"when", "sources", "kb"}),
+        )
         handout_item.sources.set(sources[k] for k in item.sources)
         _create_criteria(item.when, shows=handout_item)
     for order, case in enumerate(seed.cases, 1):
