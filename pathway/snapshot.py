@@ -11,7 +11,6 @@ import threading
 from django.db.models import Prefetch
 
 from pathway import models as pm
-from pathway.engine import conditions
 from pathway.engine import model as em
 
 _cache: dict[int, tuple[int, em.Snapshot]] = {}
@@ -109,61 +108,5 @@ def build(pathway: pm.Pathway) -> em.Snapshot:
                 sources=tuple(sorted(s.key for s in i.sources.all())),
             )
             for i in items
-        ),
-    )
-
-
-def from_seed(meta: dict) -> em.Snapshot:
-    """A snapshot straight from a seed pathway (`seeding.read_pathway`), with no database.
-
-    Used by the engine tests and the benchmark; the app itself always builds from the database.
-    """
-    steps = [s["code"] for s in meta["steps"]]
-    questions = sorted(meta["questions"], key=lambda q: steps.index(q["step"]))
-    return em.Snapshot(
-        pathway=meta["slug"],
-        version=0,
-        steps=tuple(em.StepSpec(s["code"], s["title"], s["intro"]) for s in meta["steps"]),
-        questions=tuple(
-            em.QuestionSpec(
-                code=q["code"], step=q["step"], type=q["type"], prompt=q["prompt"],
-                help=q["help"], required=q["required"], red_flag=q["red_flag"],
-                key_exam=q["key_exam"],
-                minimum=(q["_range"] or (None, None))[0], maximum=(q["_range"] or (None, None))[1],
-                unit=q["unit"], kb_slug=q["kb"], diagram_layer=q["diagram_layer"],
-                options=tuple(em.OptionSpec(o["code"], o["label"]) for o in q["options"]),
-                enable_when=conditions.parse_condition(q["enable_when"]),
-            )
-            for q in questions
-        ),
-        rules=tuple(
-            em.RuleSpec(
-                code=r["code"], effect=r["effect"], target=r["target"],
-                condition=conditions.parse_condition(r["when"]), weight=float(r["weight"]),
-                title=r["title"], rationale=r["rationale"], action=r["action"],
-                patient_line=r["patient_line"], sources=tuple(sorted(r["sources"])),
-            )
-            for r in meta["rules"]
-        ),
-        tiers=tuple(
-            em.TierSpec(t["code"], t["rank"], t["title"], t["timeframe"], t["clinician_summary"],
-                        t["patient_summary"], t["review_interval_days"], t["banner"])
-            for t in sorted(meta["tiers"], key=lambda t: t["rank"])
-        ),
-        levels=tuple(
-            em.LevelSpec(lv["code"], lv["title"], lv["kb"], lv["patient_explanation"])
-            for lv in meta["levels"]
-        ),
-        default_tier=meta["default_tier"],
-        threshold=float(meta["localisation_threshold"]),
-        margin=float(meta["localisation_margin"]),
-        handout_items=tuple(
-            em.HandoutItemSpec(
-                code=i["code"], role=i["role"], title=i["title"],
-                condition=conditions.parse_condition(i["when"]), involves=i["involves"],
-                benefit=i["benefit"], risks=i["risks"], recovery=i["recovery"],
-                kb_slug=i["kb"], sources=tuple(sorted(i["sources"])),
-            )
-            for i in meta["handout_items"]
         ),
     )

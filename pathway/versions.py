@@ -10,7 +10,7 @@ from django.db.models import Max
 from simple_history.utils import bulk_create_with_history
 
 from pathway import models as pm
-from pathway import seeding
+from pathway.seeds import exporter
 
 COPIED_PATHWAY_FIELDS = (
     "slug", "title", "intended_use", "population", "exclusions", "review_by", "default_tier",
@@ -115,33 +115,34 @@ def _diff_items(name: str, old: list[dict], new: list[dict]) -> Section:
     return section
 
 
+# The canonical form's lists, in the order the compare and publish pages show them.
+SECTIONS = (("steps", "Steps"), ("questions", "Questions"), ("rules", "Rules"),
+            ("handout_items", "Handout items"), ("tiers", "Tiers"), ("levels", "Levels"),
+            ("cases", "Regression cases"))
+# Not content: the slug names the pathway, and every version has its own change note.
+NOT_COMPARED = frozenset({"slug", "change_note"})
+
+
 def compare(old: pm.Pathway, new: pm.Pathway) -> list[Section]:
-    """Added, removed and changed content between two versions, by kind and code."""
-    a, b = seeding.export_pathway(old), seeding.export_pathway(new)
+    """Added, removed and changed content between two versions, by kind and code: a diff of
+    their canonical forms (`exporter.export_pathway`), the form the seeds are compared in."""
+    a, b = exporter.export_pathway(old), exporter.export_pathway(new)
     settings = Section("Pathway settings and wording")
-    for key in ("title", "intended_use", "population", "exclusions", "review_by",
-                "default_tier", "localisation_threshold", "localisation_margin",
-                "patient_intended_use", "safety_net_emergency", "safety_net_urgent"):
-        if a[key] != b[key]:
-            settings.changed.append((key, [(key, a[key], b[key])]))
+    settings.changed = [(key, [(key, a[key], b[key])]) for key in b
+                        if key not in NOT_COMPARED and not isinstance(b[key], list)
+                        and a[key] != b[key]]
     options = Section("Options")
+    before = _by_code(a["questions"])
     for question in b["questions"]:
-        previous = _by_code(a["questions"]).get(question["code"])
-        if previous is None:
+        if question["code"] not in before:
             continue
-        diff = _diff_items("", previous["options"], question["options"])
+        diff = _diff_items("", before[question["code"]]["options"], question["options"])
         options.added += [f"{question['code']}: {c}" for c in diff.added]
         options.removed += [f"{question['code']}: {c}" for c in diff.removed]
         options.changed += [(f"{question['code']}: {c}", f) for c, f in diff.changed]
-    strip = lambda items: [{k: v for k, v in i.items() if k != "options"} for i in items]  # noqa: E731
-    return [
-        settings,
-        _diff_items("Steps", a["steps"], b["steps"]),
-        _diff_items("Questions", strip(a["questions"]), strip(b["questions"])),
-        options,
-        _diff_items("Rules", a["rules"], b["rules"]),
-        _diff_items("Handout items", a["handout_items"], b["handout_items"]),
-        _diff_items("Tiers", a["tiers"], b["tiers"]),
-        _diff_items("Levels", a["levels"], b["levels"]),
-        _diff_items("Regression cases", a["cases"], b["cases"]),
-    ]
+    without_options = lambda items: [  # noqa: E731
+        {k: v for k, v in i.items() if k != "options"} for i in items]
+    sections = {name: _diff_items(title, without_options(a[name]), without_options(b[name]))
+                for name, title in SECTIONS}
+    return [settings, sections["steps"], sections["questions"], options,
+            *(sections[name] for name, _ in SECTIONS[2:])]

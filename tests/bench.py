@@ -27,11 +27,10 @@ django.setup()
 
 import yaml  # noqa: E402
 
-from pathway import seeding  # noqa: E402
 from pathway.engine import evaluate, invariants  # noqa: E402
 from pathway.engine.conditions import Criterion  # noqa: E402
 from pathway.engine.model import Snapshot  # noqa: E402
-from pathway.snapshot import from_seed  # noqa: E402
+from pathway.seeds import reader, writer  # noqa: E402
 
 SEEDED = Path(__file__).resolve().parent.parent / "seeds" / "pathways" / "lumbar-radicular"
 
@@ -93,7 +92,7 @@ def scaled_answers(answers: dict, copies: int) -> dict:
 
 
 def engine() -> None:
-    snapshot = from_seed(seeding.read_pathway(SEEDED))
+    snapshot = reader.read_pathway(SEEDED).snapshot
     with (SEEDED / "cases.yaml").open() as handle:
         cases = [c["answers"] for c in yaml.safe_load(handle)["cases"]]
     print(f"Engine: seeded pathway ({len(snapshot.questions)} questions, "
@@ -139,7 +138,7 @@ def pages() -> None:
 
     setup_test_environment()
     call_command("migrate", verbosity=0)
-    seeding.load(SEEDED.parent.parent)
+    writer.load(SEEDED.parent.parent)
     pathway = Pathway.objects.published().get()
     with (SEEDED / "cases.yaml").open() as handle:
         cases = yaml.safe_load(handle)["cases"]

@@ -6,7 +6,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 
 from kb.models import Entry, Source
 from pathway import models as pm
-from pathway import seeding
+from pathway.seeds import writer
 
 
 @pytest.fixture(scope="session")
@@ -17,7 +17,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     database when they end) after all the others, and those load the seeds themselves.
     """
     with django_db_blocker.unblock():
-        seeding.load(settings.SEEDS_DIR)
+        writer.load(settings.SEEDS_DIR)
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def seeded(request, db):
     transactional = "transactional_db" in request.fixturenames or bool(
         marker and marker.kwargs.get("transaction"))
     if not present and transactional:
-        seeding.load(settings.SEEDS_DIR)
+        writer.load(settings.SEEDS_DIR)
         present = True
     assert present
 
@@ -41,7 +41,7 @@ def seeded(request, db):
 def seeded_committed(transactional_db):
     """The seeds, for transactional tests: the database is emptied after each of them."""
     if not pm.Pathway.objects.filter(slug=settings.PATHWAY_DEFAULT_SLUG).exists():
-        seeding.load(settings.SEEDS_DIR)
+        writer.load(settings.SEEDS_DIR)
 
 
 @pytest.fixture

@@ -17,7 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pathway import models as pm
-from pathway import seeding, services
+from pathway import services
+from pathway.seeds import writer
+from pathway.seeds.schema import SeedError
 from tests.engine.conftest import regression_cases
 from tests.pathway import vocabulary
 
@@ -177,7 +179,7 @@ def test_malformed_seed_files_are_reported_and_change_nothing(seeded, tmp_path_f
     (root / filename).write_text(content, encoding="utf-8")
     before = counts()
     try:
-        seeding.load(root)
-    except seeding.SeedError as exc:
+        writer.load(root)
+    except SeedError as exc:
         assert exc.problems and all(isinstance(p, str) and ": " in p for p in exc.problems)
         assert counts() == before

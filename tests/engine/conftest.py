@@ -4,8 +4,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pathway import seeding
-from pathway.snapshot import from_seed
+from pathway.seeds import reader
 
 SEEDED = Path(__file__).resolve().parents[2] / "seeds" / "pathways" / "lumbar-radicular"
 
@@ -13,7 +12,7 @@ SEEDED = Path(__file__).resolve().parents[2] / "seeds" / "pathways" / "lumbar-ra
 @cache
 def seeded_pathway():
     """The shipped pathway as a snapshot, read from the seed files: no database."""
-    return from_seed(seeding.read_pathway(SEEDED))
+    return reader.read_pathway(SEEDED).snapshot
 
 
 @pytest.fixture(scope="session")

@@ -124,9 +124,9 @@ def test_new_draft_deep_copies_everything_and_editing_it_leaves_the_original(pub
 
 
 def seeding_export(pathway):
-    from pathway import seeding
+    from pathway.seeds import exporter
 
-    return seeding.export_pathway(pathway)
+    return exporter.export_pathway(pathway)
 
 
 # --- the publish gate --------------------------------------------------------------------------

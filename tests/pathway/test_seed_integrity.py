@@ -160,12 +160,12 @@ def test_the_polyneuropathy_handout_never_says_neuropathic_medicines_are_not_off
 def test_the_shipped_seeds_survive_an_export_and_reload_unchanged(tmp_path, pathway):
     from django.conf import settings
 
-    from pathway import seeding
+    from pathway.seeds import exporter, reader, writer
 
-    seeding.export(tmp_path)
-    original, exported = seeding.read(settings.SEEDS_DIR), seeding.read(tmp_path)
-    assert seeding.canonical_pathway(exported.pathways[0]) == seeding.canonical_pathway(
+    exporter.export(tmp_path)
+    original, exported = reader.read(settings.SEEDS_DIR), reader.read(tmp_path)
+    assert exporter.canonical_pathway(exported.pathways[0]) == exporter.canonical_pathway(
         original.pathways[0])
-    report = seeding.load(tmp_path)
+    report = writer.load(tmp_path)
     assert any(line.startswith("knowledge base: 0 created, 0 updated,") for line in report.lines)
     assert "pathway lumbar-radicular: unchanged (the seeds match v1, published)" in report.lines

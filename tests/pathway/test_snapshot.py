@@ -7,15 +7,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from pathway import models as pm
-from pathway import seeding
-from pathway.snapshot import build, clear_cache, from_seed, snapshot_for
+from pathway.seeds import reader
+from pathway.snapshot import build, clear_cache, snapshot_for
 from tests.pathway import factories as f
 
 
 def test_the_database_snapshot_matches_the_seed_files(seeded):
     pathway = pm.Pathway.objects.published().get()
     from_db = build(pathway)
-    from_files = from_seed(seeding.read_pathway(settings.SEEDS_DIR / "pathways" / pathway.slug))
+    from_files = reader.read_pathway(settings.SEEDS_DIR / "pathways" / pathway.slug).snapshot
     assert dataclasses.replace(from_files, version=pathway.version) == from_db
 
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from pathway import seeding
+from pathway.seeds import exporter
 
 
 class Command(BaseCommand):
@@ -17,5 +17,5 @@ class Command(BaseCommand):
                             help="Only this pathway slug (repeatable). Default: all.")
 
     def handle(self, *args, directory, slugs=None, **options):
-        written = seeding.export(Path(directory), slugs=slugs)
+        written = exporter.export(Path(directory), slugs=slugs)
         self.stdout.write(f"wrote {len(written)} files to {directory}")

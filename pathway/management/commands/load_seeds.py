@@ -4,8 +4,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from pathway import seeding
 from pathway.models import Pathway
+from pathway.seeds import writer
+from pathway.seeds.schema import SeedError
 
 
 class Command(BaseCommand):
@@ -32,14 +33,14 @@ class Command(BaseCommand):
                               "`manage.py load_seeds` to load changed seeds as a new draft).")
             return
         try:
-            report = seeding.load(seeds_dir)
+            report = writer.load(seeds_dir)
         except DatabaseError as exc:
             # A constraint or lock the seeds ran into: one line, and the transaction rolled
             # back, so nothing was changed.
             first = " ".join(str(exc).split()) or type(exc).__name__
             raise CommandError(f"the database refused the seeds; nothing was changed: {first}",
                                returncode=2) from exc
-        except seeding.SeedError as exc:
+        except SeedError as exc:
             count = len(exc.problems)
             # Exit status 2, as for any bad input: one line for each problem.
             raise CommandError(
