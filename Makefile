@@ -51,9 +51,10 @@ run: setup
 	@$(LOCAL) $(BIN)/python manage.py ensure_dev_admin
 	$(LOCAL) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-# ruff, and mypy --strict on the pure engine.
+# ruff (lint and format), and mypy --strict on the pure engine.
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 # Debian packages the tests use: chromium (browser tests) and poppler-utils (pdftotext for the

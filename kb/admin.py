@@ -23,11 +23,15 @@ def used_by_published_content(obj: Source | Entry) -> bool:
     """Cited by, or linked from, a published or retired pathway version: deleting it would
     change what clinicians were shown (the database refuses it too)."""
     if isinstance(obj, Source):
-        return (obj.rules.filter(pathway__status__in=FROZEN).exists()
-                or obj.handout_items.filter(pathway__status__in=FROZEN).exists())
-    return (obj.questions.filter(pathway__status__in=FROZEN).exists()
-            or obj.levels.filter(pathway__status__in=FROZEN).exists()
-            or obj.handout_items.filter(pathway__status__in=FROZEN).exists())
+        return (
+            obj.rules.filter(pathway__status__in=FROZEN).exists()
+            or obj.handout_items.filter(pathway__status__in=FROZEN).exists()
+        )
+    return (
+        obj.questions.filter(pathway__status__in=FROZEN).exists()
+        or obj.levels.filter(pathway__status__in=FROZEN).exists()
+        or obj.handout_items.filter(pathway__status__in=FROZEN).exists()
+    )
 
 
 class KeepPublishedContentMixin:
@@ -39,7 +43,6 @@ class KeepPublishedContentMixin:
         if obj is not None and used_by_published_content(obj):
             return False
         return super().has_delete_permission(request, obj)
-
 
 
 @admin.register(Source)
@@ -149,7 +152,9 @@ class TreatmentAdmin(EntryAdmin):
     list_filter = ["tier", *EntryAdmin.list_filter]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "tier", "published", "review_by"]}),
-        ("For clinicians", {"fields": ["involves", "benefit", "risks", "time_to_effect", "body",
-                                       "preview"]}),
+        (
+            "For clinicians",
+            {"fields": ["involves", "benefit", "risks", "time_to_effect", "body", "preview"]},
+        ),
         ("Sources", {"fields": ["sources"]}),
     ]

@@ -50,9 +50,11 @@ class Source(models.Model):
         blank=True, help_text="What is uncertain or disputed about this source, if anything."
     )
     seed_digest = models.CharField(
-        max_length=64, blank=True, editable=False,
+        max_length=64,
+        blank=True,
+        editable=False,
         help_text="Digest of the seed text this row was last loaded from: an edit in the admin "
-                  "leaves it behind, and the seed loader then keeps the edit.",
+        "leaves it behind, and the seed loader then keeps the edit.",
     )
 
     class Meta:
@@ -108,9 +110,11 @@ class Entry(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
     seed_digest = models.CharField(
-        max_length=64, blank=True, editable=False,
+        max_length=64,
+        blank=True,
+        editable=False,
         help_text="Digest of the seed text this entry was last loaded from: an edit in the "
-                  "admin leaves it behind, and the seed loader then keeps the edit.",
+        "admin leaves it behind, and the seed loader then keeps the edit.",
     )
 
     objects = EntryQuerySet.as_manager()
@@ -258,7 +262,7 @@ class Treatment(Entry):
     tier = models.CharField(
         max_length=20,
         help_text="The management tier this treatment belongs to: a tier code of the pathway "
-                  "(for example conservative, injection, surgical_referral).",
+        "(for example conservative, injection, surgical_referral).",
     )
     involves = models.TextField(help_text="For clinicians: what it involves.")
     benefit = models.TextField(help_text="For clinicians: expected benefit, with figures.")
@@ -272,5 +276,6 @@ class Treatment(Entry):
         tiers = apps.get_model("pathway", "Tier").objects
         if self.tier and not tiers.filter(code=self.tier).exists():
             codes = sorted(set(tiers.values_list("code", flat=True)))
-            raise ValidationError({"tier": f"'{self.tier}' is not a tier of the pathway "
-                                           f"({', '.join(codes)})."})
+            raise ValidationError(
+                {"tier": f"'{self.tier}' is not a tier of the pathway ({', '.join(codes)})."}
+            )

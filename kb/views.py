@@ -65,7 +65,8 @@ def entry(request, slug):
         # Opened in place from the guided form: the entry's text without the page around it.
         context["sections"] = [
             (item._meta.get_field(name).verbose_name, getattr(item, name))
-            for name in item.text_fields if getattr(item, name)
+            for name in item.text_fields
+            if getattr(item, name)
         ]
         return TemplateResponse(request, "kb/drawer.html", context)
     return TemplateResponse(request, f"kb/{item.kind}.html", context)

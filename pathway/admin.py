@@ -54,7 +54,8 @@ class VersionedAdmin(SimpleHistoryAdmin):
             kwargs["queryset"] = pm.Pathway.objects.filter(status=pm.Pathway.Status.DRAFT)
         elif related in {pm.Step, pm.Rule, pm.Question, pm.HandoutItem}:
             kwargs["queryset"] = related.objects.filter(
-                pathway__status=pm.Pathway.Status.DRAFT).select_related("pathway")
+                pathway__status=pm.Pathway.Status.DRAFT
+            ).select_related("pathway")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -81,20 +82,31 @@ def subject_choices(pathway: pm.Pathway | None, *, allow_level: bool) -> list:
     groups: dict[str, dict[str, str]] = {}
     for question in questions.select_related("step").order_by("step__order", "order"):
         groups.setdefault(question.step.title, {})[question.code] = (
-            f"{question.prompt} ({question.code})")
+            f"{question.prompt} ({question.code})"
+        )
     choices: list = [("", "Choose a finding")]
     if allow_level:
         choices.append(("Derived", [("level", "The most likely level (level)")]))
-    choices += [(step, sorted(items.items(), key=lambda item: item[1]))
-                for step, items in groups.items()]
+    choices += [
+        (step, sorted(items.items(), key=lambda item: item[1])) for step, items in groups.items()
+    ]
     return choices
 
 
-OP_WORDS = {"eq": "= (is)", "ne": "!= (is not)", "in": "in (is one of)",
-            "not_in": "not in (is none of)", "lt": "< (below)", "lte": "<= (at most)",
-            "gt": "> (above)", "gte": ">= (at least)", "contains": "contains (includes)",
-            "not_contains": "not contains (does not include)", "answered": "is answered",
-            "unanswered": "is unanswered"}
+OP_WORDS = {
+    "eq": "= (is)",
+    "ne": "!= (is not)",
+    "in": "in (is one of)",
+    "not_in": "not in (is none of)",
+    "lt": "< (below)",
+    "lte": "<= (at most)",
+    "gt": "> (above)",
+    "gte": ">= (at least)",
+    "contains": "contains (includes)",
+    "not_contains": "not contains (does not include)",
+    "answered": "is answered",
+    "unanswered": "is unanswered",
+}
 
 
 class CriterionForm(forms.ModelForm):
@@ -116,26 +128,32 @@ class CriterionForm(forms.ModelForm):
         model = pm.Criterion
         fields = ["group", "subject", "op", "value_text"]
 
-    def __init__(self, *args, pathway: pm.Pathway | None = None, allow_level: bool = True,
-                 **kwargs):
+    def __init__(
+        self, *args, pathway: pm.Pathway | None = None, allow_level: bool = True, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         choices = subject_choices(pathway, allow_level=allow_level)
         current = self.instance.subject if self.instance.pk else None
-        known = {code for _, group in choices[1:] for code, _ in (
-            group if isinstance(group, list) else [])}
+        known = {
+            code
+            for _, group in choices[1:]
+            for code, _ in (group if isinstance(group, list) else [])
+        }
         if current and current not in known:  # keep an existing reference visible to fix
             choices.append(("Not in this version", [(current, f"{current} (unknown)")]))
         self.fields["subject"].choices = choices
         url = reverse("admin:pathway_pathway_vocabulary", args=[pathway.pk]) if pathway else ""
-        self.fields["subject"].widget.attrs.update({"data-criterion": "subject",
-                                                    "data-vocabulary": url})
+        self.fields["subject"].widget.attrs.update(
+            {"data-criterion": "subject", "data-vocabulary": url}
+        )
         self.fields["op"].widget.attrs["data-criterion"] = "op"
         self.fields["value_text"].widget.attrs["data-criterion"] = "value"
         if self.instance.pk:
             value = self.instance.value
             self.fields["value_text"].initial = (
-                ", ".join(str(v) for v in value) if isinstance(value, list) else
-                ("" if value is None else str(value))
+                ", ".join(str(v) for v in value)
+                if isinstance(value, list)
+                else ("" if value is None else str(value))
             )
 
     def clean(self):
@@ -157,8 +175,9 @@ class CriterionForm(forms.ModelForm):
                 parsed = []
             value = parsed if op in conditions.LIST_OPS else (parsed[0] if parsed else None)
             if op not in conditions.LIST_OPS and len(parsed) > 1:
-                self.add_error("value_text", f"'{conditions.OPS[op]}' takes one value; use "
-                                             "'in' for a list.")
+                self.add_error(
+                    "value_text", f"'{conditions.OPS[op]}' takes one value; use 'in' for a list."
+                )
         self.instance.value = value
         return cleaned
 
@@ -167,8 +186,11 @@ class CriterionInlineFormSet(forms.BaseInlineFormSet):
     def get_form_kwargs(self, index):
         owner = self.instance
         pathway = owner.pathway if getattr(owner, "pathway_id", None) else None
-        return {**super().get_form_kwargs(index), "pathway": pathway,
-                "allow_level": self.fk.name != "enables"}
+        return {
+            **super().get_form_kwargs(index),
+            "pathway": pathway,
+            "allow_level": self.fk.name != "enables",
+        }
 
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
@@ -262,12 +284,18 @@ class PathwayAdmin(VersionedAdmin):
     change_form_template = "admin/pathway/pathway/change_form.html"
     fieldsets = [
         (None, {"fields": ["slug", "version", "title", "status", "published_at", "created_at"]}),
-        ("Scope (shown on the start page and every handout)",
-         {"fields": ["intended_use", "population", "exclusions", "review_by"]}),
-        ("Decisions", {"fields": ["default_tier", "localisation_threshold",
-                                  "localisation_margin"]}),
-        ("Patient handout (plain language, reading grade 8 or lower)",
-         {"fields": ["patient_intended_use", "safety_net_emergency", "safety_net_urgent"]}),
+        (
+            "Scope (shown on the start page and every handout)",
+            {"fields": ["intended_use", "population", "exclusions", "review_by"]},
+        ),
+        (
+            "Decisions",
+            {"fields": ["default_tier", "localisation_threshold", "localisation_margin"]},
+        ),
+        (
+            "Patient handout (plain language, reading grade 8 or lower)",
+            {"fields": ["patient_intended_use", "safety_net_emergency", "safety_net_urgent"]},
+        ),
         ("Change note", {"fields": ["change_note"]}),
     ]
 
@@ -277,13 +305,17 @@ class PathwayAdmin(VersionedAdmin):
             path("<int:pk>/checks/", view(self.checks_view), name="pathway_pathway_checks"),
             path("<int:pk>/cases/", view(self.cases_view), name="pathway_pathway_cases"),
             path("<int:pk>/compare/", view(self.compare_view), name="pathway_pathway_compare"),
-            path("<int:pk>/new-draft/", view(self.new_draft_view),
-                 name="pathway_pathway_new_draft"),
+            path(
+                "<int:pk>/new-draft/", view(self.new_draft_view), name="pathway_pathway_new_draft"
+            ),
             path("<int:pk>/publish/", view(self.publish_view), name="pathway_pathway_publish"),
             path("<int:pk>/retire/", view(self.retire_view), name="pathway_pathway_retire"),
             path("<int:pk>/preview/", view(self.preview_view), name="pathway_pathway_preview"),
-            path("<int:pk>/vocabulary.json", view(self.vocabulary_view),
-                 name="pathway_pathway_vocabulary"),
+            path(
+                "<int:pk>/vocabulary.json",
+                view(self.vocabulary_view),
+                name="pathway_pathway_vocabulary",
+            ),
             *super().get_urls(),
         ]
 
@@ -309,55 +341,91 @@ class PathwayAdmin(VersionedAdmin):
         return obj
 
     def page(self, request, template: str, obj: pm.Pathway, title: str, **extra):
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
-                   "original": obj, "title": title, **self.version_tools(request, obj), **extra}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": obj,
+            "title": title,
+            **self.version_tools(request, obj),
+            **extra,
+        }
         return TemplateResponse(request, template, context)
 
     def checks_view(self, request, pk):
         obj = self.version_or_403(request, pk)
         findings = checks.run_checks(obj)
-        return self.page(request, "admin/pathway/pathway/checks.html", obj,
-                         f"Checks: {obj}", findings=findings,
-                         errors=[f for f in findings if f.severity == checks.ERROR],
-                         warnings=[f for f in findings if f.severity == checks.WARNING])
+        return self.page(
+            request,
+            "admin/pathway/pathway/checks.html",
+            obj,
+            f"Checks: {obj}",
+            findings=findings,
+            errors=[f for f in findings if f.severity == checks.ERROR],
+            warnings=[f for f in findings if f.severity == checks.WARNING],
+        )
 
     def cases_view(self, request, pk):
         obj = self.version_or_403(request, pk)
         outcomes = checks.run_cases(obj)
-        return self.page(request, "admin/pathway/pathway/cases.html", obj,
-                         f"Regression cases: {obj}", outcomes=outcomes,
-                         failed=[o for o in outcomes if not o.passed])
+        return self.page(
+            request,
+            "admin/pathway/pathway/cases.html",
+            obj,
+            f"Regression cases: {obj}",
+            outcomes=outcomes,
+            failed=[o for o in outcomes if not o.passed],
+        )
 
     def compare_view(self, request, pk):
         obj = self.version_or_403(request, pk)
         others = pm.Pathway.objects.for_slug(obj.slug).exclude(pk=obj.pk).order_by("-version")
         other_pk = request.GET.get("with")
-        other = others.filter(pk=other_pk).first() if other_pk and other_pk.isdigit() else (
-            others.filter(status=pm.Pathway.Status.PUBLISHED).first() or others.first())
+        other = (
+            others.filter(pk=other_pk).first()
+            if other_pk and other_pk.isdigit()
+            else (others.filter(status=pm.Pathway.Status.PUBLISHED).first() or others.first())
+        )
         sections = versions.compare(other, obj) if other else []
-        return self.page(request, "admin/pathway/pathway/compare.html", obj,
-                         f"Compare: {obj}", other=other, others=others, sections=sections)
+        return self.page(
+            request,
+            "admin/pathway/pathway/compare.html",
+            obj,
+            f"Compare: {obj}",
+            other=other,
+            others=others,
+            sections=sections,
+        )
 
     def vocabulary_view(self, request, pk):
         """The version's findings for the criterion editor: each question's kind, options and
         range, the levels, and the operators that fit each kind."""
         obj = self.version_or_403(request, pk)
         questions = {
-            q.code: {"prompt": q.prompt, "kind": q.type,
-                     "options": [[o.code, o.label] for o in q.options.all()],
-                     "min": 0 if q.type == "mrc" else q.min_value,
-                     "max": 5 if q.type == "mrc" else q.max_value}
-            for q in obj.questions.prefetch_related("options")}
-        questions["level"] = {"prompt": "The most likely level", "kind": "level",
-                              "options": [[lv.code, lv.title] for lv in obj.levels.all()],
-                              "min": None, "max": None}
-        return JsonResponse({
-            "questions": questions,
-            "ops": conditions.OPS,
-            "opsByKind": {kind: sorted(ops) for kind, ops in conditions.OPS_BY_KIND.items()},
-            "listOps": sorted(conditions.LIST_OPS),
-            "valuelessOps": sorted(conditions.VALUELESS_OPS),
-        })
+            q.code: {
+                "prompt": q.prompt,
+                "kind": q.type,
+                "options": [[o.code, o.label] for o in q.options.all()],
+                "min": 0 if q.type == "mrc" else q.min_value,
+                "max": 5 if q.type == "mrc" else q.max_value,
+            }
+            for q in obj.questions.prefetch_related("options")
+        }
+        questions["level"] = {
+            "prompt": "The most likely level",
+            "kind": "level",
+            "options": [[lv.code, lv.title] for lv in obj.levels.all()],
+            "min": None,
+            "max": None,
+        }
+        return JsonResponse(
+            {
+                "questions": questions,
+                "ops": conditions.OPS,
+                "opsByKind": {kind: sorted(ops) for kind, ops in conditions.OPS_BY_KIND.items()},
+                "listOps": sorted(conditions.LIST_OPS),
+                "valuelessOps": sorted(conditions.VALUELESS_OPS),
+            }
+        )
 
     def new_draft_view(self, request, pk):
         return self._post(request, pk, self._new_draft)
@@ -366,8 +434,11 @@ class PathwayAdmin(VersionedAdmin):
         if not request.user.has_perm("pathway.add_pathway"):
             raise PermissionDenied("Only a content editor can make a new draft.")
         draft = versions.new_draft(obj, user=request.user)
-        messages.success(request, f"Draft version {draft.version} made from version "
-                                  f"{obj.version}. Edit it, run the checks, then publish.")
+        messages.success(
+            request,
+            f"Draft version {draft.version} made from version "
+            f"{obj.version}. Edit it, run the checks, then publish.",
+        )
         return redirect("admin:pathway_pathway_change", draft.pk)
 
     def publish_view(self, request, pk):
@@ -377,14 +448,19 @@ class PathwayAdmin(VersionedAdmin):
             raise PermissionDenied("Only a clinical publisher can publish.")
         if request.method == "POST" and request.POST.get("action") == "approve":
             try:
-                approve_case(obj, user=request.user, code=request.POST.get("case", ""),
-                             fingerprint=request.POST.get("fingerprint", ""),
-                             reason=request.POST.get("reason", ""))
+                approve_case(
+                    obj,
+                    user=request.user,
+                    code=request.POST.get("case", ""),
+                    fingerprint=request.POST.get("fingerprint", ""),
+                    reason=request.POST.get("reason", ""),
+                )
             except PublishRefused as exc:
                 messages.error(request, "Not approved: " + "; ".join(exc.problems) + ".")
             else:
-                messages.success(request, f"Approved the change to case "
-                                          f"{request.POST.get('case')}.")
+                messages.success(
+                    request, f"Approved the change to case {request.POST.get('case')}."
+                )
             return redirect("admin:pathway_pathway_publish", obj.pk)
         if request.method == "POST":
             try:
@@ -392,17 +468,25 @@ class PathwayAdmin(VersionedAdmin):
             except PublishRefused as exc:
                 messages.error(request, f"Version {obj.version} was not published.")
                 return self.publish_page(request, obj, exc.report)
-            messages.success(request, f"Version {obj.version} is published; the previous "
-                                      "version is retired.")
+            messages.success(
+                request, f"Version {obj.version} is published; the previous version is retired."
+            )
             return redirect("admin:pathway_pathway_change", obj.pk)
         return self.publish_page(request, obj, checks.gate(obj) if obj.is_draft else None)
 
     def publish_page(self, request, obj, report):
         live = report.live if report else None
         sections = [s for s in versions.compare(live, obj) if not s.empty] if live else []
-        return self.page(request, "admin/pathway/pathway/publish.html", obj, f"Publish: {obj}",
-                         report=report, problems=report.problems() if report else [],
-                         live=live, sections=sections)
+        return self.page(
+            request,
+            "admin/pathway/pathway/publish.html",
+            obj,
+            f"Publish: {obj}",
+            report=report,
+            problems=report.problems() if report else [],
+            live=live,
+            sections=sections,
+        )
 
     def retire_view(self, request, pk):
         """Confirm, and choose the version to publish in its place: never nothing published."""
@@ -416,14 +500,24 @@ class PathwayAdmin(VersionedAdmin):
             try:
                 retire(obj, user=request.user, replacement=replacement)
             except PublishRefused as exc:
-                messages.error(request, f"Version {obj.version} was not retired: "
-                                        + "; ".join(exc.problems) + ".")
+                messages.error(
+                    request,
+                    f"Version {obj.version} was not retired: " + "; ".join(exc.problems) + ".",
+                )
                 return redirect("admin:pathway_pathway_retire", obj.pk)
-            messages.success(request, f"Version {obj.version} is retired; version "
-                                      f"{replacement.version} is published in its place.")
+            messages.success(
+                request,
+                f"Version {obj.version} is retired; version "
+                f"{replacement.version} is published in its place.",
+            )
             return redirect("admin:pathway_pathway_change", replacement.pk)
-        return self.page(request, "admin/pathway/pathway/retire.html", obj, f"Retire: {obj}",
-                         candidates=candidates)
+        return self.page(
+            request,
+            "admin/pathway/pathway/retire.html",
+            obj,
+            f"Retire: {obj}",
+            candidates=candidates,
+        )
 
     def preview_view(self, request, pk):
         return self._post(request, pk, self._preview)
@@ -443,17 +537,41 @@ class PathwayAdmin(VersionedAdmin):
 
 @admin.register(pm.Question)
 class QuestionAdmin(VersionedAdmin):
-    list_display = ["code", "prompt", "step", "type", "red_flag", "key_exam", "required",
-                    "enable_when_text", "pathway"]
+    list_display = [
+        "code",
+        "prompt",
+        "step",
+        "type",
+        "red_flag",
+        "key_exam",
+        "required",
+        "enable_when_text",
+        "pathway",
+    ]
     list_filter = ["pathway", "step__code", "type", "red_flag", "key_exam", "required"]
     search_fields = ["code", "prompt", "help"]
     list_select_related = ["step", "pathway"]
     autocomplete_fields = ["kb_entry"]
     readonly_fields = ["pathway", "enable_when_text"]
     inlines = [OptionInline, EnableWhenInline]
-    fields = ["pathway", "step", "order", "code", "type", "prompt", "help", "required",
-              "red_flag", "key_exam", "min_value", "max_value", "unit", "kb_entry",
-              "diagram_layer", "enable_when_text"]
+    fields = [
+        "pathway",
+        "step",
+        "order",
+        "code",
+        "type",
+        "prompt",
+        "help",
+        "required",
+        "red_flag",
+        "key_exam",
+        "min_value",
+        "max_value",
+        "unit",
+        "kb_entry",
+        "diagram_layer",
+        "enable_when_text",
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("enable_when")
@@ -480,8 +598,12 @@ class RuleAdmin(VersionedAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related(
-            Prefetch("criteria", queryset=pm.Criterion.objects.order_by("group", "id"))
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch("criteria", queryset=pm.Criterion.objects.order_by("group", "id"))
+            )
         )
 
     @admin.display(description="When")
@@ -503,14 +625,20 @@ class HandoutItemAdmin(VersionedAdmin):
     inlines = [ShownWhenInline]
     fieldsets = [
         (None, {"fields": ["pathway", "code", "role", "order", "condition_text"]}),
-        ("For the patient (plain language, reading grade 8 or lower)",
-         {"fields": ["title", "involves", "benefit", "risks", "recovery"]}),
+        (
+            "For the patient (plain language, reading grade 8 or lower)",
+            {"fields": ["title", "involves", "benefit", "risks", "recovery"]},
+        ),
         ("For the clinician", {"fields": ["kb_entry", "sources"]}),
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related(
-            Prefetch("shown_when", queryset=pm.Criterion.objects.order_by("group", "id"))
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch("shown_when", queryset=pm.Criterion.objects.order_by("group", "id"))
+            )
         )
 
     @admin.display(description="Printed when")
@@ -546,8 +674,15 @@ class OptionAdmin(InlineOnlyAdmin, VersionedAdmin):
 
 @admin.register(pm.Tier)
 class TierAdmin(InlineOnlyAdmin, VersionedAdmin):
-    list_display = ["rank", "code", "title", "timeframe", "review_interval_days", "banner",
-                    "pathway"]
+    list_display = [
+        "rank",
+        "code",
+        "title",
+        "timeframe",
+        "review_interval_days",
+        "banner",
+        "pathway",
+    ]
     list_filter = ["pathway"]
     search_fields = ["code", "title", "clinician_summary", "patient_summary"]
 

@@ -25,7 +25,6 @@ from pathway.snapshot import snapshot_for
 logger = logging.getLogger(__name__)
 
 
-
 @dataclass
 class StepState:
     step: StepSpec
@@ -123,8 +122,7 @@ def may_open(user, assessment: Assessment) -> bool:
     if not assessment.is_preview:
         return True
     verified = getattr(user, "is_verified", lambda: False)()  # signed in with a second factor
-    return (user.is_active and user.is_staff and verified
-            and user.has_perm("pathway.view_pathway"))
+    return user.is_active and user.is_staff and verified and user.has_perm("pathway.view_pathway")
 
 
 def load(request, pk) -> Context:
@@ -156,16 +154,20 @@ def _read(request, pk) -> tuple[Assessment, dict[str, Any]]:
     values = list(rows[0][:n])
     for i, model_field in enumerate(fields):
         column = model_field.get_col(Assessment._meta.db_table)
-        for convert in (connection.ops.get_db_converters(column)
-                        + column.get_db_converters(connection)):
+        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(
+            connection
+        ):
             values[i] = convert(values[i], column, connection)
     assessment = Assessment.from_db(connection.alias, [f.attname for f in fields], values)
-    assessment.pathway = _version(assessment.pathway_id, *rows[0][n:n + 2])
+    assessment.pathway = _version(assessment.pathway_id, *rows[0][n : n + 2])
     if not may_open(request.user, assessment):
         raise Http404("No such assessment.")
     value = Answer._meta.get_field("value")
-    stored = {row[n + 2]: value.from_db_value(row[n + 3], None, connection)
-              for row in rows if row[n + 2] is not None}
+    stored = {
+        row[n + 2]: value.from_db_value(row[n + 3], None, connection)
+        for row in rows
+        if row[n + 2] is not None
+    }
     return assessment, stored
 
 
@@ -185,7 +187,8 @@ def _reading() -> str:
         f"ON v.{quote(version.pk.column)} = a.{quote(assessment.get_field('pathway').column)} "
         f"LEFT JOIN {quote(answer.db_table)} r "
         f"ON r.{quote(answer.get_field('assessment').column)} = a.{quote(assessment.pk.column)} "
-        f"WHERE a.{quote(assessment.pk.column)} = %s")
+        f"WHERE a.{quote(assessment.pk.column)} = %s"
+    )
     return statement
 
 
@@ -255,17 +258,30 @@ def explain(snapshot: Snapshot, outcome: Result) -> Explanation:
     escalating: dict[str, list] = {}
     for change in sorted(outcome.what_would_change, key=lambda c: rank[c.tier]):
         question = snapshot.question_by_code[change.question]
-        if (question.red_flag and change.after not in NOT_DONE
-                and rank[change.tier] < rank[outcome.tier]):
+        if (
+            question.red_flag
+            and change.after not in NOT_DONE
+            and rank[change.tier] < rank[outcome.tier]
+        ):
             listed = escalating.setdefault(change.tier, [])
             if question not in listed:
                 listed.append(question)
         else:
             unexpected.setdefault(change.tier, []).append(change)
-    changes = [Changes(snapshot.tier_by_code[code], listed)
-               for code, listed in unexpected.items()]
-    escalations = [Escalations(snapshot.tier_by_code[code], questions)
-                   for code, questions in escalating.items()]
+    changes = [Changes(snapshot.tier_by_code[code], listed) for code, listed in unexpected.items()]
+    escalations = [
+        Escalations(snapshot.tier_by_code[code], questions)
+        for code, questions in escalating.items()
+    ]
     other_scores = [f for f in outcome.score_rules_fired if top is None or f not in top.fired]
-    return Explanation(tier_rules, other, top, outcome.runner_up, gaps, exam_gaps, changes,
-                       escalations, other_scores)
+    return Explanation(
+        tier_rules,
+        other,
+        top,
+        outcome.runner_up,
+        gaps,
+        exam_gaps,
+        changes,
+        escalations,
+        other_scores,
+    )

@@ -36,8 +36,15 @@ def snapshot_or_finding(pathway: pm.Pathway) -> tuple[Snapshot | None, list[Find
     try:
         return build(pathway), []
     except (KeyError, ValueError) as exc:  # rows a bulk write left inconsistent
-        return None, [Finding(ERROR, "broken content", "pathway", "",
-                              f"the content cannot be read as a pathway: {exc}")]
+        return None, [
+            Finding(
+                ERROR,
+                "broken content",
+                "pathway",
+                "",
+                f"the content cannot be read as a pathway: {exc}",
+            )
+        ]
 
 
 def run_checks(pathway: pm.Pathway, snapshot: Snapshot | None = None) -> list[Finding]:
@@ -50,29 +57,61 @@ def run_checks(pathway: pm.Pathway, snapshot: Snapshot | None = None) -> list[Fi
     findings = lint.lint(snapshot)
     texts = [("rule", r.code, "patient_line", r.patient_line) for r in snapshot.rules]
     texts += [("tier", t.code, "patient_summary", t.patient_summary) for t in snapshot.tiers]
-    texts += [("level", lv.code, "patient_explanation", lv.patient_explanation)
-              for lv in snapshot.levels]
-    texts += [("handout item", i.code, name, getattr(i, name)) for i in snapshot.handout_items
-              for name in ("involves", "benefit", "risks", "recovery")]
-    texts += [("pathway", "", "patient_intended_use", pathway.patient_intended_use),
-              ("pathway", "", "safety_net_emergency", pathway.safety_net_emergency),
-              ("pathway", "", "safety_net_urgent", pathway.safety_net_urgent)]
+    texts += [
+        ("level", lv.code, "patient_explanation", lv.patient_explanation) for lv in snapshot.levels
+    ]
+    texts += [
+        ("handout item", i.code, name, getattr(i, name))
+        for i in snapshot.handout_items
+        for name in ("involves", "benefit", "risks", "recovery")
+    ]
+    texts += [
+        ("pathway", "", "patient_intended_use", pathway.patient_intended_use),
+        ("pathway", "", "safety_net_emergency", pathway.safety_net_emergency),
+        ("pathway", "", "safety_net_urgent", pathway.safety_net_urgent),
+    ]
     for item, code, name, text in texts:
         if text and (g := grade(text)) > MAX_GRADE:
-            findings.append(Finding(WARNING, "reading grade", item, code,
-                                    f"{name.replace('_', ' ')} reads at grade {g:.1f}", name))
+            findings.append(
+                Finding(
+                    WARNING,
+                    "reading grade",
+                    item,
+                    code,
+                    f"{name.replace('_', ' ')} reads at grade {g:.1f}",
+                    name,
+                )
+            )
     questions = snapshot.question_by_code
     for case in pathway.cases.all():
         for code in case.answers:
             if code not in questions:
-                findings.append(Finding(ERROR, "unknown reference", "case", case.code,
-                                        f"answers name unknown question '{code}'", "answers"))
-        for name, known in (("expect_tiers", snapshot.tier_by_code),
-                            ("expect_levels", snapshot.level_by_code)):
+                findings.append(
+                    Finding(
+                        ERROR,
+                        "unknown reference",
+                        "case",
+                        case.code,
+                        f"answers name unknown question '{code}'",
+                        "answers",
+                    )
+                )
+        for name, known in (
+            ("expect_tiers", snapshot.tier_by_code),
+            ("expect_levels", snapshot.level_by_code),
+        ):
             for code in getattr(case, name):
                 if code not in known:
-                    findings.append(Finding(ERROR, "unknown reference", "case", case.code,
-                                            f"unknown {name[7:-1]} '{code}'", name))
+                    findings.append(
+                        Finding(
+                            ERROR,
+                            "unknown reference",
+                            "case",
+                            case.code,
+                            f"unknown {name[7:-1]} '{code}'",
+                            name,
+                        )
+                    )
     return findings
 
 
@@ -98,8 +137,9 @@ class CaseOutcome:
         return self.tier_ok and self.level_ok
 
 
-def run_cases(pathway: pm.Pathway, *, cases_of: pm.Pathway | None = None,
-              snapshot: Snapshot | None = None) -> list[CaseOutcome]:
+def run_cases(
+    pathway: pm.Pathway, *, cases_of: pm.Pathway | None = None, snapshot: Snapshot | None = None
+) -> list[CaseOutcome]:
     """Every regression case of the version (or of `cases_of`), through the engine, against
     this version's content."""
     cases = list((cases_of or pathway).cases.all())
@@ -110,15 +150,17 @@ def run_cases(pathway: pm.Pathway, *, cases_of: pm.Pathway | None = None,
     outcomes = []
     for case in cases:
         try:
-            outcomes.append(CaseOutcome(case, evaluate(snapshot, case.answers,
-                                                       what_would_change=False)))
+            outcomes.append(
+                CaseOutcome(case, evaluate(snapshot, case.answers, what_would_change=False))
+            )
         except (AnswerError, KeyError) as exc:
             outcomes.append(CaseOutcome(case, None, str(exc)))
     return outcomes
 
 
-def run_invariants(snapshot: Snapshot, *, seed: int, count: int = INVARIANT_SAMPLES
-                   ) -> tuple[int, list[invariants.Violation]]:
+def run_invariants(
+    snapshot: Snapshot, *, seed: int, count: int = INVARIANT_SAMPLES
+) -> tuple[int, list[invariants.Violation]]:
     """The clinical invariants of the brief on generated answers: how many answer sets were
     tried, and the violations found (one example per broken invariant)."""
     return invariants.check(snapshot, count=count, seed=seed)
@@ -127,8 +169,11 @@ def run_invariants(snapshot: Snapshot, *, seed: int, count: int = INVARIANT_SAMP
 def _case_form(case: pm.RegressionCase | None) -> dict[str, Any] | None:
     if case is None:
         return None
-    return {"answers": case.answers, "expect_tiers": sorted(case.expect_tiers),
-            "expect_levels": sorted(case.expect_levels)}
+    return {
+        "answers": case.answers,
+        "expect_tiers": sorted(case.expect_tiers),
+        "expect_levels": sorted(case.expect_levels),
+    }
 
 
 @dataclass
@@ -149,8 +194,9 @@ class ApprovalNeeded:
         return "; ".join(self.changes)
 
 
-def review_live_cases(pathway: pm.Pathway, live: pm.Pathway,
-                      outcomes: list[CaseOutcome]) -> list[ApprovalNeeded]:
+def review_live_cases(
+    pathway: pm.Pathway, live: pm.Pathway, outcomes: list[CaseOutcome]
+) -> list[ApprovalNeeded]:
     """The live version's cases this draft deletes, weakens or fails, each with the
     publisher's approval if there is one for exactly this change."""
     drafts = {case.code: case for case in pathway.cases.all()}
@@ -170,18 +216,21 @@ def review_live_cases(pathway: pm.Pathway, live: pm.Pathway,
             if mine.answers != case.answers:
                 changes.append("its answers were changed")
         if not outcome.passed:
-            got = (outcome.error or f"{outcome.result.tier} / {outcome.result.level}")
-            changes.append(f"this draft gives {got}; version {live.version} expects "
-                           f"{' or '.join(case.expect_tiers)} / "
-                           f"{' or '.join(case.expect_levels)}")
+            got = outcome.error or f"{outcome.result.tier} / {outcome.result.level}"
+            changes.append(
+                f"this draft gives {got}; version {live.version} expects "
+                f"{' or '.join(case.expect_tiers)} / "
+                f"{' or '.join(case.expect_levels)}"
+            )
         if not changes:
             continue
-        result = None if outcome.result is None else [outcome.result.tier,
-                                                       outcome.result.level]
-        fingerprint = digest({"live": _case_form(case), "draft": _case_form(mine),
-                              "result": result or outcome.error})
-        needed.append(ApprovalNeeded(case, changes, fingerprint,
-                                     approvals.get((case.code, fingerprint))))
+        result = None if outcome.result is None else [outcome.result.tier, outcome.result.level]
+        fingerprint = digest(
+            {"live": _case_form(case), "draft": _case_form(mine), "result": result or outcome.error}
+        )
+        needed.append(
+            ApprovalNeeded(case, changes, fingerprint, approvals.get((case.code, fingerprint)))
+        )
     return needed
 
 
@@ -213,14 +262,21 @@ class GateReport:
 
     @property
     def ok(self) -> bool:
-        return (not self.errors and not self.failed_cases and not self.violations
-                and not self.unapproved)
+        return (
+            not self.errors
+            and not self.failed_cases
+            and not self.violations
+            and not self.unapproved
+        )
 
     def problems(self) -> list[str]:
         lines = [f"{f.where}: {f.message}" for f in self.errors]
         lines += [f"clinical invariant broken: {v}" for v in self.violations]
-        lines += [f"case {item.code} of the live version {self.live.version}: {item.summary}: "
-                  "needs a clinical publisher's approval" for item in self.unapproved]
+        lines += [
+            f"case {item.code} of the live version {self.live.version}: {item.summary}: "
+            "needs a clinical publisher's approval"
+            for item in self.unapproved
+        ]
         for outcome in self.failed_cases:
             if outcome.error:
                 lines.append(f"case {outcome.case.code}: {outcome.error}")
@@ -229,13 +285,13 @@ class GateReport:
                     f"case {outcome.case.code} ({outcome.case.title}): gave "
                     f"{outcome.result.tier} / {outcome.result.level}, expected "
                     f"{' or '.join(outcome.case.expect_tiers)} / "
-                    f"{' or '.join(outcome.case.expect_levels)}")
+                    f"{' or '.join(outcome.case.expect_levels)}"
+                )
         return lines
 
 
 def live_version(pathway: pm.Pathway) -> pm.Pathway | None:
-    return (pm.Pathway.objects.published().for_slug(pathway.slug).exclude(pk=pathway.pk)
-            .first())
+    return pm.Pathway.objects.published().for_slug(pathway.slug).exclude(pk=pathway.pk).first()
 
 
 def gate(pathway: pm.Pathway, *, against_live: bool = True) -> GateReport:
@@ -251,12 +307,12 @@ def gate(pathway: pm.Pathway, *, against_live: bool = True) -> GateReport:
     tried, violations = 0, []
     if pathway.slug in settings.CLINICAL_INVARIANT_PATHWAYS:
         tried, violations = run_invariants(snapshot, seed=pathway.version)
-    report = GateReport(run_checks(pathway, snapshot), run_cases(pathway, snapshot=snapshot),
-                        tried, violations)
+    report = GateReport(
+        run_checks(pathway, snapshot), run_cases(pathway, snapshot=snapshot), tried, violations
+    )
     live = live_version(pathway) if against_live else None
     if live is not None:
         report.live = live
         report.live_outcomes = run_cases(pathway, cases_of=live, snapshot=snapshot)
         report.approvals = review_live_cases(pathway, live, report.live_outcomes)
     return report
-

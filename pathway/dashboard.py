@@ -41,15 +41,19 @@ def dashboard(*, limit: int = 12) -> Dashboard:
     board.live = list(pm.Pathway.objects.published().order_by("slug"))
     live_by_slug = {p.slug: p for p in board.live}
     for draft in pm.Pathway.objects.filter(status=pm.Pathway.Status.DRAFT).order_by(
-            "slug", "-version"):
+        "slug", "-version"
+    ):
         findings = checks.run_checks(draft)
         outcomes = checks.run_cases(draft)
         live = live_by_slug.get(draft.slug)
-        state = DraftState(draft, sum(1 for f in findings if f.severity == checks.ERROR),
-                           [o.case.code for o in outcomes if not o.passed], live)
+        state = DraftState(
+            draft,
+            sum(1 for f in findings if f.severity == checks.ERROR),
+            [o.case.code for o in outcomes if not o.passed],
+            live,
+        )
         if live is not None:
-            review = checks.review_live_cases(draft, live,
-                                              checks.run_cases(draft, cases_of=live))
+            review = checks.review_live_cases(draft, live, checks.run_cases(draft, cases_of=live))
             state.to_approve = [item.code for item in review if item.approval is None]
         board.drafts.append(state)
     board.overdue_versions = [p for p in board.live if p.review_by < today]

@@ -44,39 +44,74 @@ class Outline:
 
 OUTLINES: tuple[Outline, ...] = (
     # Front view: the patient's leg from the front; the inner (medial) side is on the right.
-    Outline("lateral_hip", "front",
-            "M50 40 C62 32 80 30 92 32 L88 104 L46 112 C44 86 45 60 50 40 Z"),
-    Outline("groin", "front",
-            "M138 30 C152 30 166 31 176 36 C176 58 172 80 168 98 L140 70 Z"),
-    Outline("anterior_thigh", "front",
-            "M92 32 L138 30 L140 70 L168 98 C162 150 156 200 150 240 L56 240 "
-            "C50 200 46 150 46 112 L88 104 Z", 100, 150),
-    Outline("lateral_calf", "front",
-            "M60 300 L96 300 L96 468 L76 468 C70 420 64 360 60 300 Z", 80, 390),
-    Outline("medial_shin", "front",
-            "M96 300 L140 300 C134 360 126 420 122 468 L96 468 Z", 112, 390),
-    Outline("dorsum_foot", "front",
-            "M76 472 L122 472 C126 490 132 502 140 516 L126 528 L100 532 L70 528 "
-            "C66 512 70 490 76 472 Z", 96, 506),
-    Outline("big_toe", "front",
-            "M126 530 L141 518 C150 532 150 552 138 564 C130 566 124 562 122 552 Z"),
+    Outline(
+        "lateral_hip", "front", "M50 40 C62 32 80 30 92 32 L88 104 L46 112 C44 86 45 60 50 40 Z"
+    ),
+    Outline("groin", "front", "M138 30 C152 30 166 31 176 36 C176 58 172 80 168 98 L140 70 Z"),
+    Outline(
+        "anterior_thigh",
+        "front",
+        "M92 32 L138 30 L140 70 L168 98 C162 150 156 200 150 240 L56 240 "
+        "C50 200 46 150 46 112 L88 104 Z",
+        100,
+        150,
+    ),
+    Outline(
+        "lateral_calf", "front", "M60 300 L96 300 L96 468 L76 468 C70 420 64 360 60 300 Z", 80, 390
+    ),
+    Outline(
+        "medial_shin", "front", "M96 300 L140 300 C134 360 126 420 122 468 L96 468 Z", 112, 390
+    ),
+    Outline(
+        "dorsum_foot",
+        "front",
+        "M76 472 L122 472 C126 490 132 502 140 516 L126 528 L100 532 L70 528 "
+        "C66 512 70 490 76 472 Z",
+        96,
+        506,
+    ),
+    Outline(
+        "big_toe", "front", "M126 530 L141 518 C150 532 150 552 138 564 C130 566 124 562 122 552 Z"
+    ),
     Outline("first_web_space", "front", "M112 531 L126 529 L122 552 L114 548 Z"),
     # Back view: the same leg from behind; the outer (lateral) side is on the right.
-    Outline("buttock", "back",
-            "M284 38 C306 26 386 26 410 38 C412 70 410 98 404 124 L288 124 "
-            "C282 98 280 70 284 38 Z", 346, 84),
-    Outline("posterior_thigh", "back",
-            "M288 126 L404 126 C400 170 396 210 390 244 L292 244 C290 210 290 170 288 126 Z",
-            340, 190),
-    Outline("posterior_calf", "back",
-            "M298 300 L382 300 C378 360 372 420 368 466 L310 466 C304 420 300 360 298 300 Z",
-            338, 386),
-    Outline("lateral_calf", "back",
-            "M382 300 L396 300 C390 360 380 420 374 466 L368 466 C372 420 378 360 382 300 Z"),
-    Outline("sole_lateral_foot", "back",
-            "M314 490 C340 486 364 488 372 500 C378 526 372 556 352 564 C332 568 316 562 "
-            "308 548 C302 528 306 506 314 490 Z", 340, 532),
+    Outline(
+        "buttock",
+        "back",
+        "M284 38 C306 26 386 26 410 38 C412 70 410 98 404 124 L288 124 C282 98 280 70 284 38 Z",
+        346,
+        84,
+    ),
+    Outline(
+        "posterior_thigh",
+        "back",
+        "M288 126 L404 126 C400 170 396 210 390 244 L292 244 C290 210 290 170 288 126 Z",
+        340,
+        190,
+    ),
+    Outline(
+        "posterior_calf",
+        "back",
+        "M298 300 L382 300 C378 360 372 420 368 466 L310 466 C304 420 300 360 298 300 Z",
+        338,
+        386,
+    ),
+    Outline(
+        "lateral_calf",
+        "back",
+        "M382 300 L396 300 C390 360 380 420 374 466 L368 466 C372 420 378 360 382 300 Z",
+    ),
+    Outline(
+        "sole_lateral_foot",
+        "back",
+        "M314 490 C340 486 364 488 372 500 C378 526 372 556 352 564 C332 568 316 562 "
+        "308 548 C302 528 306 506 314 490 Z",
+        340,
+        532,
+    ),
 )
+
+
 @dataclass(frozen=True)
 class Region:
     """A sensory region as the knowledge base has it: the view(s) it is drawn in, its roots."""
@@ -121,9 +156,17 @@ def shapes(regions: dict[str, Region]) -> tuple[Shape, ...]:
         region = regions.get(outline.code)
         if region is None or not region.drawn_in(outline.view):
             continue
-        out.append(Shape(outline.code, outline.view, outline.path, region.shading,
-                         region.label if outline.label_x else "", outline.label_x,
-                         outline.label_y))
+        out.append(
+            Shape(
+                outline.code,
+                outline.view,
+                outline.path,
+                region.shading,
+                region.label if outline.label_x else "",
+                outline.label_x,
+                outline.label_y,
+            )
+        )
     return tuple(out)
 
 
@@ -143,8 +186,13 @@ def kb_regions() -> dict[str, Region]:
 
 # Fills as SVG presentation attributes, so renderers without CSS for inline SVG (WeasyPrint)
 # draw the same picture; the screen stylesheet overrides them when a region is toggled.
-ROOT_FILLS = {"L4": "#cfe3f3", "L5": "#d8ecd9", "S1": "#f3e1c7", "shared": "#e4e0ee",
-              "none": "#ebebeb"}
+ROOT_FILLS = {
+    "L4": "#cfe3f3",
+    "L5": "#d8ecd9",
+    "S1": "#f3e1c7",
+    "shared": "#e4e0ee",
+    "none": "#ebebeb",
+}
 PAIN_FILL = "url(#hatch-pain)"
 NUMB_FILL = "url(#dots-numb)"
 WHOLE_LEG = "whole_leg_diffuse"  # drawn as the outline of the whole leg
@@ -173,15 +221,17 @@ class Diagram:
             if shape.view != view:
                 continue
             pain, numb = shape.code in self.pain, shape.code in self.numb
-            items.append({
-                "shape": shape,
-                "label": self.labels.get(shape.code, shape.code.replace("_", " ")),
-                "pain": pain,
-                "numb": numb,
-                "editable": shape.code in self.editable_codes,
-                "fill": PAIN_FILL if pain else NUMB_FILL if numb else ROOT_FILLS[shape.root],
-                "marked": pain or numb,
-            })
+            items.append(
+                {
+                    "shape": shape,
+                    "label": self.labels.get(shape.code, shape.code.replace("_", " ")),
+                    "pain": pain,
+                    "numb": numb,
+                    "editable": shape.code in self.editable_codes,
+                    "fill": PAIN_FILL if pain else NUMB_FILL if numb else ROOT_FILLS[shape.root],
+                    "marked": pain or numb,
+                }
+            )
         return items
 
     @property
@@ -219,9 +269,16 @@ def render(diagram: Diagram) -> str:
     """The diagram's HTML, rendered once per distinct picture (it is the same for everyone)."""
     from django.template.loader import render_to_string
 
-    key = (diagram.field, diagram.layer, diagram.drawn, frozenset(diagram.pain),
-           frozenset(diagram.numb), tuple(sorted(diagram.labels.items())),
-           frozenset(diagram.editable_codes), diagram.printed)
+    key = (
+        diagram.field,
+        diagram.layer,
+        diagram.drawn,
+        frozenset(diagram.pain),
+        frozenset(diagram.numb),
+        tuple(sorted(diagram.labels.items())),
+        frozenset(diagram.editable_codes),
+        diagram.printed,
+    )
     html = _rendered.get(key)
     if html is None:
         html = render_to_string("pathway/_diagram.html", {"diagram": diagram})
@@ -231,8 +288,14 @@ def render(diagram: Diagram) -> str:
     return html
 
 
-def diagram_for(snapshot: Snapshot, answers: dict, *, field: str = "",
-                printed: bool = False, regions: dict[str, Region] | None = None) -> Diagram:
+def diagram_for(
+    snapshot: Snapshot,
+    answers: dict,
+    *,
+    field: str = "",
+    printed: bool = False,
+    regions: dict[str, Region] | None = None,
+) -> Diagram:
     """The drawing of these answers: the areas of the questions that feed its pain and sensory
     layers, shaded as the knowledge base's regions say (read unless `regions` are given)."""
     layers = {layer: snapshot.diagram_question(layer) for layer in ("pain", "sensory")}

@@ -41,34 +41,46 @@ def field_for(question: QuestionSpec, *, required: bool) -> forms.Field:
             "min_value": f"Enter {question.minimum} or more.",
             "max_value": f"Enter {question.maximum} or less.",
         }
-        return forms.IntegerField(required=required, min_value=question.minimum,
-                                  max_value=question.maximum, error_messages=messages)
+        return forms.IntegerField(
+            required=required,
+            min_value=question.minimum,
+            max_value=question.maximum,
+            error_messages=messages,
+        )
     if question.type == "mrc":
         return forms.TypedChoiceField(
-            required=False, coerce=int, empty_value=None,
-            choices=[(str(grade), label) for grade, label in MRC_GRADES] + [
-                (NOT_TESTED, "Not tested")],
+            required=False,
+            coerce=int,
+            empty_value=None,
+            choices=[(str(grade), label) for grade, label in MRC_GRADES]
+            + [(NOT_TESTED, "Not tested")],
             error_messages={"invalid_choice": "Choose a grade from 0 to 5, or 'Not tested'."},
         )
     choices = [(option.code, option.label) for option in question.options]
     invalid = {"invalid_choice": "That is not one of the answers: choose one from the list."}
     if question.type == "multi":
-        return forms.MultipleChoiceField(required=required, choices=choices,
-                                         error_messages=messages | invalid)
-    return forms.ChoiceField(required=required, choices=choices,
-                             error_messages=messages | invalid)
+        return forms.MultipleChoiceField(
+            required=required, choices=choices, error_messages=messages | invalid
+        )
+    return forms.ChoiceField(required=required, choices=choices, error_messages=messages | invalid)
 
 
 class StepForm(forms.Form):
     """The questions of one step that are asked, given the answers so far."""
 
-    def __init__(self, *args: Any, questions: list[QuestionSpec], enforce_required: bool = True,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        questions: list[QuestionSpec],
+        enforce_required: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.questions = questions
         for question in questions:
             self.fields[question.code] = field_for(
-                question, required=enforce_required and question.required)
+                question, required=enforce_required and question.required
+            )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

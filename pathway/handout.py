@@ -27,10 +27,12 @@ from pathway.templatetags.pathway_tags import reasons
 
 VARIANTS = ("patient", "clinician")
 # The option grid's questions, each answered for every option with equal detail.
-OPTION_QUESTIONS = (("What is it?", "involves"),
-                    ("How likely is it to help, and for how long?", "benefit"),
-                    ("What are the risks?", "risks"),
-                    ("How long until I feel better?", "recovery"))
+OPTION_QUESTIONS = (
+    ("What is it?", "involves"),
+    ("How likely is it to help, and for how long?", "benefit"),
+    ("What are the risks?", "risks"),
+    ("How long until I feel better?", "recovery"),
+)
 PAPERS = {"a4": "A4", "letter": "letter"}
 STYLESHEETS = ("css/print.css",)
 
@@ -47,8 +49,13 @@ def handout_context(ctx, variant: str, paper: str, *, today: dt.date | None = No
     options = [i for i in items if i.role == "option"]
     keys = {key for fired in result.fired for key in fired.rule.sources}
     # Two rules may say the same to the patient: each line is printed once.
-    patient_lines = list(dict.fromkeys(f.rule.patient_line for f in result.tier_rules_fired
-                                       if f.rule.target == result.tier and f.rule.patient_line))
+    patient_lines = list(
+        dict.fromkeys(
+            f.rule.patient_line
+            for f in result.tier_rules_fired
+            if f.rule.target == result.tier and f.rule.patient_line
+        )
+    )
     pathway = ctx.assessment.pathway
     explained = explain(snapshot, result)
     return page_context(
@@ -72,16 +79,24 @@ def handout_context(ctx, variant: str, paper: str, *, today: dt.date | None = No
         self_care=[i for i in items if i.role == "self_care"],
         medicines=[i for i in items if i.role == "medicines"],
         options=options,
-        option_rows=[(question, [getattr(option, field) for option in options])
-                     for question, field in OPTION_QUESTIONS],
+        option_rows=[
+            (question, [getattr(option, field) for option in options])
+            for question, field in OPTION_QUESTIONS
+        ],
         safety_emergency=lines(pathway.safety_net_emergency),
         safety_urgent=lines(pathway.safety_net_urgent),
-        sources={s.key: s for s in Source.objects.filter(key__in=keys)} if
-        variant == "clinician" else {},
+        sources={s.key: s for s in Source.objects.filter(key__in=keys)}
+        if variant == "clinician"
+        else {},
         # The sources of the rules that set the tier, each named once however many cite it.
-        tier_sources=list(dict.fromkeys(key for fired in result.tier_rules_fired
-                                        if fired.rule.target == result.tier
-                                        for key in fired.rule.sources)),
+        tier_sources=list(
+            dict.fromkeys(
+                key
+                for fired in result.tier_rules_fired
+                if fired.rule.target == result.tier
+                for key in fired.rule.sources
+            )
+        ),
         page="handout",
     )
 
@@ -103,10 +118,16 @@ def lines(text: str) -> list[str]:
 
 def footer_css(assessment, today: dt.date) -> str:
     """The reference, version and date in every page's bottom margin (browser print and PDF)."""
-    text = (f"Reference {assessment.reference} · Content version {assessment.pathway.version}"
-            f" · {today:%-d %B %Y}").replace("\\", "").replace('"', "")
+    text = (
+        (
+            f"Reference {assessment.reference} · Content version {assessment.pathway.version}"
+            f" · {today:%-d %B %Y}"
+        )
+        .replace("\\", "")
+        .replace('"', "")
+    )
     return (
-        "@page { @bottom-left { content: \"" + text + "\"; "
+        '@page { @bottom-left { content: "' + text + '"; '
         "font: 9pt 'DejaVu Sans', Arial, sans-serif; color: #4a5565; } }\n"
     )
 
@@ -137,9 +158,12 @@ def render_pdf(context: dict[str, Any], *, request=None) -> bytes:
 
     html = render_to_string("pathway/handout.html", {**context, "pdf": True}, request=request)
     files = [finders.find(name) for name in STYLESHEETS]
-    page = CSS(string=f"@page {{ size: {PAPERS[context['paper']]}; }}"
-               + footer_css(context["assessment"], context["today"]))
+    page = CSS(
+        string=f"@page {{ size: {PAPERS[context['paper']]}; }}"
+        + footer_css(context["assessment"], context["today"])
+    )
     fetcher = StaticFilesOnly()
     with _one_pdf_at_a_time:
         return HTML(string=html, base_url=str(files[0]), url_fetcher=fetcher).write_pdf(
-            stylesheets=[*(_stylesheet(path, os.path.getmtime(path)) for path in files), page])
+            stylesheets=[*(_stylesheet(path, os.path.getmtime(path)) for path in files), page]
+        )

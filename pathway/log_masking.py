@@ -14,7 +14,8 @@ import re
 from gunicorn.glogging import Logger as GunicornLogger
 
 UUID = re.compile(
-    r"\b([0-9a-fA-F]{8})-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\b")
+    r"\b([0-9a-fA-F]{8})-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\b"
+)
 
 
 def mask(text: str) -> str:

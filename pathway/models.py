@@ -103,15 +103,14 @@ class Pathway(models.Model):
     )
     patient_intended_use = models.TextField(
         default="",
-        help_text="Handout: what the sheet is and is not, in plain language (grade 8 or lower)."
+        help_text="Handout: what the sheet is and is not, in plain language (grade 8 or lower).",
     )
     safety_net_emergency = models.TextField(
         default="",
-        help_text="Handout card: 'go to A&E now' warning signs, one per line, in concrete words."
+        help_text="Handout card: 'go to A&E now' warning signs, one per line, in concrete words.",
     )
     safety_net_urgent = models.TextField(
-        default="",
-        help_text="Handout: signs that need help the same day, one per line."
+        default="", help_text="Handout: signs that need help the same day, one per line."
     )
     change_note = models.TextField(blank=True, help_text="What changed in this version, and why.")
     revision = models.PositiveIntegerField(
@@ -147,8 +146,11 @@ class Pathway(models.Model):
         if self.pk:
             stored = Pathway.objects.filter(pk=self.pk).first()
             if stored is not None and stored.status != self.Status.DRAFT:
-                changed = {f.attname for f in self._meta.concrete_fields
-                           if getattr(stored, f.attname) != getattr(self, f.attname)}
+                changed = {
+                    f.attname
+                    for f in self._meta.concrete_fields
+                    if getattr(stored, f.attname) != getattr(self, f.attname)
+                }
                 if changed - self.LIFECYCLE_FIELDS:
                     raise ReadOnlyVersion(stored)
         self.revision += 1
@@ -173,8 +175,9 @@ class Pathway(models.Model):
     def clean(self) -> None:
         super().clean()
         if self.pk and not self.tiers.filter(code=self.default_tier).exists():
-            raise ValidationError({"default_tier": f"'{self.default_tier}' is not a tier code of "
-                                                   "this version."})
+            raise ValidationError(
+                {"default_tier": f"'{self.default_tier}' is not a tier code of this version."}
+            )
 
 
 class Step(VersionedContent):
@@ -188,9 +191,7 @@ class Step(VersionedContent):
 
     class Meta:
         ordering = ["pathway", "order", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["pathway", "code"], name="unique_step_code")
-        ]
+        constraints = [models.UniqueConstraint(fields=["pathway", "code"], name="unique_step_code")]
 
     def __str__(self) -> str:
         return self.title
@@ -210,7 +211,7 @@ class Question(VersionedContent):
     step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="questions")
     code = models.CharField(
         max_length=60,
-        help_text="Stable snake_case code; the vocabulary in spec/findings.md is a contract.",
+        help_text="Stable snake_case code; the vocabulary in docs/vocabulary.md is a contract.",
     )
     type = models.CharField(max_length=10, choices=Type)
     prompt = models.CharField(max_length=300, help_text="The question as the clinician reads it.")
@@ -223,7 +224,7 @@ class Question(VersionedContent):
     key_exam = models.BooleanField(
         default=False,
         help_text="A key examination item: unanswered or 'not tested' is reported as an "
-                  "incomplete examination, never read as normal.",
+        "incomplete examination, never read as normal.",
     )
     order = models.PositiveSmallIntegerField(default=0)
     min_value = models.IntegerField(null=True, blank=True)
@@ -242,7 +243,7 @@ class Question(VersionedContent):
         blank=True,
         choices=[("pain", "Pain or tingling (hatched)"), ("sensory", "Reduced sensation (dotted)")],
         help_text="The leg diagram layer this question's answers shade, if any; its options are "
-                  "the knowledge base's sensory regions (by code). The diagram stands beside it.",
+        "the knowledge base's sensory regions (by code). The diagram stands beside it.",
     )
 
     history = HistoricalRecords()
@@ -329,10 +330,12 @@ class Tier(VersionedContent):
     banner = models.CharField(
         max_length=10,
         blank=True,
-        choices=[("urgent", "Urgent: a banner on every page"),
-                 ("emergency", "Emergency: a sticky banner; the result opens at once")],
+        choices=[
+            ("urgent", "Urgent: a banner on every page"),
+            ("emergency", "Emergency: a sticky banner; the result opens at once"),
+        ],
         help_text="Whether this tier raises a banner on the assessment pages, and which. An "
-                  "emergency tier opens the result and handouts before the steps are finished.",
+        "emergency tier opens the result and handouts before the steps are finished.",
     )
 
     history = HistoricalRecords()
@@ -402,9 +405,7 @@ class Rule(VersionedContent):
 
     class Meta:
         ordering = ["pathway", "order", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["pathway", "code"], name="unique_rule_code")
-        ]
+        constraints = [models.UniqueConstraint(fields=["pathway", "code"], name="unique_rule_code")]
 
     def __str__(self) -> str:
         return self.code
@@ -453,7 +454,11 @@ class HandoutItem(VersionedContent):
     risks = models.TextField(blank=True, help_text="Risks, plain language.")
     recovery = models.TextField(blank=True, help_text="Time to recover or to feel a change.")
     kb_entry = models.ForeignKey(
-        Entry, on_delete=models.SET_NULL, null=True, blank=True, related_name="handout_items",
+        Entry,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="handout_items",
         help_text="The knowledge-base page with the clinician's detail and sources.",
     )
     sources = models.ManyToManyField(Source, blank=True, related_name="handout_items")
@@ -516,8 +521,7 @@ class Criterion(VersionedContent):
         verbose_name_plural = "criteria"
         constraints = [
             models.CheckConstraint(
-                condition=(Q(rule__isnull=False) & Q(enables__isnull=True)
-                           & Q(shows__isnull=True))
+                condition=(Q(rule__isnull=False) & Q(enables__isnull=True) & Q(shows__isnull=True))
                 | (Q(rule__isnull=True) & Q(enables__isnull=False) & Q(shows__isnull=True))
                 | (Q(rule__isnull=True) & Q(enables__isnull=True) & Q(shows__isnull=False)),
                 name="criterion_has_one_owner",
@@ -555,8 +559,9 @@ class Criterion(VersionedContent):
         spec = subject_spec(pathway, self.subject)
         errors = conditions.check_criterion(self.as_criterion(), spec)
         if self.enables is not None and self.subject == "level":
-            errors.append("An enable-when cannot depend on the level: it is decided after the "
-                          "answers are in.")
+            errors.append(
+                "An enable-when cannot depend on the level: it is decided after the answers are in."
+            )
         if self.enables is not None and self.subject == self.enables.code:
             errors.append("A question cannot enable itself.")
         if errors:
@@ -603,9 +608,7 @@ class RegressionCase(VersionedContent):
 
     class Meta:
         ordering = ["pathway", "order", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["pathway", "code"], name="unique_case_code")
-        ]
+        constraints = [models.UniqueConstraint(fields=["pathway", "code"], name="unique_case_code")]
 
     def __str__(self) -> str:
         return f"{self.code}: {self.title}"
@@ -617,16 +620,18 @@ class CaseApproval(VersionedContent):
     the people the gate checks cannot empty it. It holds for exactly what was approved (the
     fingerprint); any later change to the case or to the outcome needs approving again."""
 
-    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE,
-                                related_name="case_approvals")
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="case_approvals")
     case_code = models.CharField(max_length=40)
     fingerprint = models.CharField(
-        max_length=64, help_text="What was approved: the live case, the draft's case and the "
-                                 "draft's result for it.")
+        max_length=64,
+        help_text="What was approved: the live case, the draft's case and the "
+        "draft's result for it.",
+    )
     summary = models.TextField(help_text="What changed, as the publisher saw it.")
     reason = models.TextField(help_text="Why the change is clinically right.")
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    related_name="case_approvals")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_approvals"
+    )
     approved_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()

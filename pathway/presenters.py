@@ -4,7 +4,7 @@ the live suggestion, the progress bar), with the context each page's template ge
 
 Layout. A clinician grading seven muscles wants one row per muscle and the grades as columns,
 not seven cards of radio buttons. Which questions form a grid follows from their answer codes,
-which are the contract of spec/findings.md (MRC grades; reflex findings; negative/positive
+which are the contract of docs/vocabulary.md (MRC grades; reflex findings; negative/positive
 signs), so an editor's new muscle or sign joins its grid without any code change.
 
 Rendering ~150 radio buttons a page was most of a step request's cost. A question's HTML depends
@@ -44,9 +44,14 @@ ABSENCE_OPS = frozenset({"unanswered", "ne", "not_in", "not_contains"})
 # --- layout: grids and single questions -------------------------------------------------------
 
 # MRC (Oxford) grades, strongest first as clinicians record them; blank is "not tested".
-MRC_COLUMNS = (("5", "5", "Normal"), ("4", "4", "Some resistance"),
-               ("3", "3", "Gravity"), ("2", "2", "No gravity"),
-               ("1", "1", "Flicker"), ("0", "0", "None"))
+MRC_COLUMNS = (
+    ("5", "5", "Normal"),
+    ("4", "4", "Some resistance"),
+    ("3", "3", "Gravity"),
+    ("2", "2", "No gravity"),
+    ("1", "1", "Flicker"),
+    ("0", "0", "None"),
+)
 MRC_NOT_TESTED = ""
 
 
@@ -69,14 +74,31 @@ class GridKind:
 
 
 GRID_KINDS = (
-    GridKind("power", "Power (MRC grade), affected leg", (), "5", "5/5",
-             "About these muscles", MRC_GRADING_SLUG),
-    GridKind("reflexes", "Reflexes, affected side",
-             ("normal", "reduced", "absent", "absent_both_sides", NOT_TESTED_CODE), "normal",
-             "normal", "About these reflexes"),
-    GridKind("signs", "Nerve tension tests and signs",
-             ("negative", "positive", NOT_TESTED_CODE), "negative", "negative",
-             "About these tests"),
+    GridKind(
+        "power",
+        "Power (MRC grade), affected leg",
+        (),
+        "5",
+        "5/5",
+        "About these muscles",
+        MRC_GRADING_SLUG,
+    ),
+    GridKind(
+        "reflexes",
+        "Reflexes, affected side",
+        ("normal", "reduced", "absent", "absent_both_sides", NOT_TESTED_CODE),
+        "normal",
+        "normal",
+        "About these reflexes",
+    ),
+    GridKind(
+        "signs",
+        "Nerve tension tests and signs",
+        ("negative", "positive", NOT_TESTED_CODE),
+        "negative",
+        "negative",
+        "About these tests",
+    ),
 )
 
 
@@ -152,8 +174,10 @@ def blocks(questions: tuple[QuestionSpec, ...]) -> tuple[Block, ...]:
 
 def grid(kind: GridKind, questions: tuple[QuestionSpec, ...]) -> Grid:
     if kind.code == "power":
-        columns = (*(Column(value, label, hint) for value, label, hint in MRC_COLUMNS),
-                   Column(MRC_NOT_TESTED, "Not tested"))
+        columns = (
+            *(Column(value, label, hint) for value, label, hint in MRC_COLUMNS),
+            Column(MRC_NOT_TESTED, "Not tested"),
+        )
     else:
         used = {code for q in questions for code in q.option_codes}
         labels = {}
@@ -165,6 +189,7 @@ def grid(kind: GridKind, questions: tuple[QuestionSpec, ...]) -> Grid:
 
 
 # --- question rows, rendered once per state --------------------------------------------------
+
 
 def canonical(value: Any) -> str:
     """An answer as text, to compare what a page showed with what it sends back."""
@@ -212,8 +237,10 @@ class QuestionRow:
     def cells(self) -> list[tuple[str, str, bool, bool]]:
         """A grid row's cells: value, label, checked, and whether this question offers it."""
         ticks = {value: checked for value, _, checked in self.choices}
-        return [(column.value, column.label, ticks.get(column.value, False),
-                 column.value in ticks) for column in self.grid.columns]
+        return [
+            (column.value, column.label, ticks.get(column.value, False), column.value in ticks)
+            for column in self.grid.columns
+        ]
 
     def key(self, oob: bool) -> tuple | None:
         """The cache key, or None when the row holds text the client typed.
@@ -228,9 +255,17 @@ class QuestionRow:
         else:
             value = self.value
         # The frozen question spec is part of the key: any change of content misses the cache.
-        return (self.question, self.shown, tuple(map(str, self.errors)), value,
-                tuple(self.choices), self.was, self.alarm,
-                self.grid.columns if self.grid else None, oob)
+        return (
+            self.question,
+            self.shown,
+            tuple(map(str, self.errors)),
+            value,
+            tuple(self.choices),
+            self.was,
+            self.alarm,
+            self.grid.columns if self.grid else None,
+            oob,
+        )
 
     def value_is_canonical(self) -> bool:
         question = self.question
@@ -290,8 +325,7 @@ def render_alarm(slot: str, titles: tuple[str, ...], *, oob: bool) -> str:
     key = ("alarm", slot, titles, oob)
     html = _rendered.get(key)
     if html is None:
-        html = render_to_string("pathway/_alarm.html",
-                                {"slot": slot, "titles": titles, "oob": oob})
+        html = render_to_string("pathway/_alarm.html", {"slot": slot, "titles": titles, "oob": oob})
         _rendered.put(key, html)
     return html
 
@@ -314,14 +348,21 @@ def raw_values(answers: dict[str, Any], questions: list[QuestionSpec]) -> dict[s
     for question in questions:
         value = answers.get(question.code)
         if value is not None:
-            values[question.code] = [str(v) for v in value] if isinstance(value, tuple) else (
-                str(value))
+            values[question.code] = (
+                [str(v) for v in value] if isinstance(value, tuple) else (str(value))
+            )
     return values
 
 
-def question_rows(questions: list[QuestionSpec], values: dict[str, Any], shown: set[str], *,
-                  stored: dict[str, Any], errors: dict[str, list[str]] | None = None,
-                  alarms: dict[str, list[str]] | None = None) -> list[QuestionRow]:
+def question_rows(
+    questions: list[QuestionSpec],
+    values: dict[str, Any],
+    shown: set[str],
+    *,
+    stored: dict[str, Any],
+    errors: dict[str, list[str]] | None = None,
+    alarms: dict[str, list[str]] | None = None,
+) -> list[QuestionRow]:
     """The rows of a step: `values` are the raw answers to draw (stored, or as posted)."""
     errors = errors or {}
     alarms = alarms or {}
@@ -333,20 +374,30 @@ def question_rows(questions: list[QuestionSpec], values: dict[str, Any], shown: 
             chosen = {str(v) for v in raw}
         else:
             chosen = {str(raw)} if raw not in (None, "") else set()
-        rows.append(QuestionRow(
-            question, question.code in shown, list(errors.get(question.code, [])),
-            "" if raw is None or isinstance(raw, list) else str(raw),
-            [(value, label, value in chosen) for value, label in options_of(question)]
-            if question.type != "number" else [],
-            canonical(stored.get(question.code)),
-            tuple(alarms.get(question.code, ())) if question.code in shown else (),
-            grids.get(question.code)))
+        rows.append(
+            QuestionRow(
+                question,
+                question.code in shown,
+                list(errors.get(question.code, [])),
+                "" if raw is None or isinstance(raw, list) else str(raw),
+                [(value, label, value in chosen) for value, label in options_of(question)]
+                if question.type != "number"
+                else [],
+                canonical(stored.get(question.code)),
+                tuple(alarms.get(question.code, ())) if question.code in shown else (),
+                grids.get(question.code),
+            )
+        )
     return rows
 
 
 def grids_by_code(questions: list[QuestionSpec]) -> dict[str, Grid]:
-    return {q.code: block for block in blocks(tuple(questions)) if isinstance(block, Grid)
-            for q in block.questions}
+    return {
+        q.code: block
+        for block in blocks(tuple(questions))
+        if isinstance(block, Grid)
+        for q in block.questions
+    }
 
 
 def grid_alarm(grid: Grid, rows_by_code: dict[str, QuestionRow]) -> tuple[str, ...]:
@@ -366,8 +417,12 @@ def draw(questions: list[QuestionSpec], rows: list[QuestionRow], diagram=None) -
         if isinstance(block, Single):
             row = by_code[block.question.code]
             if diagram is not None and diagram.field == row.question.code:
-                parts += [SafeString('<div class="with-diagram">'), row.html, diagram.html,
-                          SafeString("</div>")]
+                parts += [
+                    SafeString('<div class="with-diagram">'),
+                    row.html,
+                    diagram.html,
+                    SafeString("</div>"),
+                ]
             else:
                 parts.append(row.html)
             continue
@@ -414,25 +469,43 @@ def _render(part: str, key: tuple, context: dict[str, Any]) -> str:
 def banner(snapshot: Snapshot, result: Result, *, page: str, oob: bool) -> str:
     tier = snapshot.tier_by_code[result.tier]
     titles = tuple(f.rule.title for f in result.tier_rules_fired if f.rule.target == tier.code)
-    context = {"banner": tier.banner, "tier_title": tier.title, "timeframe": tier.timeframe,
-               "titles": titles, "on_result": page == "result", "oob": oob}
+    context = {
+        "banner": tier.banner,
+        "tier_title": tier.title,
+        "timeframe": tier.timeframe,
+        "titles": titles,
+        "on_result": page == "result",
+        "oob": oob,
+    }
     return _render("banner", ("banner", *context.values()), context)
 
 
-def suggestion(snapshot: Snapshot, result: Result, *, suggesting: bool, complete: bool,
-               result_open: bool, oob: bool) -> str:
+def suggestion(
+    snapshot: Snapshot,
+    result: Result,
+    *,
+    suggesting: bool,
+    complete: bool,
+    result_open: bool,
+    oob: bool,
+) -> str:
     tier = snapshot.tier_by_code[result.tier]
     level = snapshot.level_by_code.get(result.level)
-    context = {"suggesting": suggesting, "tier_code": tier.code, "tier_title": tier.title,
-               "level_title": level.title if level else result.level,
-               "gaps": len(result.red_flags_incomplete), "complete": complete,
-               "result_open": result_open, "oob": oob}
+    context = {
+        "suggesting": suggesting,
+        "tier_code": tier.code,
+        "tier_title": tier.title,
+        "level_title": level.title if level else result.level,
+        "gaps": len(result.red_flags_incomplete),
+        "complete": complete,
+        "result_open": result_open,
+        "oob": oob,
+    }
     return _render("suggestion", ("suggestion", *context.values()), context)
 
 
 def progress(states, tail: list[tuple], *, page: str, oob: bool) -> str:
-    steps = tuple((s.step.code, s.step.title, s.complete, s.reachable, s.current)
-                  for s in states)
+    steps = tuple((s.step.code, s.step.title, s.complete, s.reachable, s.current) for s in states)
     context = {"steps": steps, "tail": tuple(tail), "page": page, "oob": oob}
     return _render("progress", ("progress", *context.values()), context)
 
@@ -475,8 +548,13 @@ def page_context(ctx: Context, result: Result | None = None, **extra: Any) -> di
         return {
             "banner": lambda: banner(ctx.snapshot, result, page=page, oob=oob),
             "suggestion": lambda: suggestion(
-                ctx.snapshot, result, suggesting=suggesting, complete=complete,
-                result_open=result_open, oob=oob),
+                ctx.snapshot,
+                result,
+                suggesting=suggesting,
+                complete=complete,
+                result_open=result_open,
+                oob=oob,
+            ),
             "progress": lambda: progress(ctx.states, tail, page=page, oob=oob),
         }
 
@@ -504,8 +582,9 @@ def review_page(ctx: Context) -> dict[str, Any]:
 
     facts = asked(ctx.snapshot, ctx.answers)
     rows = [(s, [(q, facts.get(q.code)) for q in s.questions]) for s in ctx.states]
-    return page_context(ctx, rows=rows, diagram=diagram_for(ctx.snapshot, ctx.answers),
-                        page="review")
+    return page_context(
+        ctx, rows=rows, diagram=diagram_for(ctx.snapshot, ctx.answers), page="review"
+    )
 
 
 def result_page(ctx: Context) -> dict[str, Any]:
@@ -519,11 +598,22 @@ def result_page(ctx: Context) -> dict[str, Any]:
     keys = {key for fired in outcome.fired for key in fired.rule.sources}
     sources = dict(Source.objects.filter(key__in=keys).values_list("key", "citation"))
     return page_context(
-        ctx, outcome, sources=sources, explained=explained,
+        ctx,
+        outcome,
+        sources=sources,
+        explained=explained,
         record=record_note(ctx, outcome, explained, ctx.assessment.assessed_on),
-        links={name: ctx.url(url) for name, url in (
-            ("handout", "handout"), ("pdf", "handout_pdf"), ("changes", "changes"))},
-        diagram=diagram_for(ctx.snapshot, ctx.answers), page="result")
+        links={
+            name: ctx.url(url)
+            for name, url in (
+                ("handout", "handout"),
+                ("pdf", "handout_pdf"),
+                ("changes", "changes"),
+            )
+        },
+        diagram=diagram_for(ctx.snapshot, ctx.answers),
+        page="result",
+    )
 
 
 def changes_page(ctx: Context) -> dict[str, Any]:
@@ -534,13 +624,20 @@ def changes_page(ctx: Context) -> dict[str, Any]:
 
 def posted_values(post, questions: list[QuestionSpec]) -> dict[str, Any]:
     """What a refused post carried, to draw the page again with what was typed."""
-    return {q.code: post.getlist(q.code) if q.type == "multi" else post.get(q.code)
-            for q in questions}
+    return {
+        q.code: post.getlist(q.code) if q.type == "multi" else post.get(q.code) for q in questions
+    }
 
 
-def step_page(ctx: Context, state: StepState, questions: list[QuestionSpec],
-              values: dict[str, Any] | None = None, *, errors=None,
-              return_to: str = "") -> dict[str, Any]:
+def step_page(
+    ctx: Context,
+    state: StepState,
+    questions: list[QuestionSpec],
+    values: dict[str, Any] | None = None,
+    *,
+    errors=None,
+    return_to: str = "",
+) -> dict[str, Any]:
     """A step's page: its questions drawn with `values` (the stored answers unless given), the
     leg diagram beside the question that feeds one of its layers."""
     from pathway.diagram import diagram_for
@@ -549,8 +646,14 @@ def step_page(ctx: Context, state: StepState, questions: list[QuestionSpec],
     index = ctx.states.index(state)
     shown = {q.code for q in state.questions}
     result = ctx.result
-    rows = question_rows(questions, values, shown, stored=ctx.answers, errors=errors,
-                         alarms=alarm_questions(ctx.snapshot, result))
+    rows = question_rows(
+        questions,
+        values,
+        shown,
+        stored=ctx.answers,
+        errors=errors,
+        alarms=alarm_questions(ctx.snapshot, result),
+    )
     field = next((q.code for q in questions if q.diagram_layer), None)
     diagram = None
     if field and field in shown:
@@ -581,18 +684,34 @@ def autosave(ctx: Context, questions: list[QuestionSpec], saved: StepSave) -> di
     after = {q.code for q in state.questions}
     alarms_before = alarm_questions(ctx.snapshot, saved.result_before)
     alarms = alarm_questions(ctx.snapshot, ctx.result)
-    rows = {row.question.code: row for row in question_rows(
-        questions, raw_values(ctx.answers, questions), after, stored=ctx.answers,
-        errors=saved.form.errors, alarms=alarms)}
-    redrawn = [row for row in rows.values()
-               if (row.question.code in before) != row.shown or row.question.code in saved.filled]
-    slots = alarm_slots(questions, rows, alarms_before, alarms,
-                        {r.question.code for r in redrawn})
+    rows = {
+        row.question.code: row
+        for row in question_rows(
+            questions,
+            raw_values(ctx.answers, questions),
+            after,
+            stored=ctx.answers,
+            errors=saved.form.errors,
+            alarms=alarms,
+        )
+    }
+    redrawn = [
+        row
+        for row in rows.values()
+        if (row.question.code in before) != row.shown or row.question.code in saved.filled
+    ]
+    slots = alarm_slots(questions, rows, alarms_before, alarms, {r.question.code for r in redrawn})
     return page_context(
-        ctx, form=saved.form, step_state=state,
-        redrawn=redrawn, alarm_slots=slots,
-        changed_rows=[rows[code] for code in saved.changed if code not in saved.filled
-                      and (code in before) == rows[code].shown],
+        ctx,
+        form=saved.form,
+        step_state=state,
+        redrawn=redrawn,
+        alarm_slots=slots,
+        changed_rows=[
+            rows[code]
+            for code in saved.changed
+            if code not in saved.filled and (code in before) == rows[code].shown
+        ],
         saved=bool(saved.values),
     )
 
@@ -608,13 +727,14 @@ def alarm_slots(questions, rows, before: dict, after: dict, redrawn: set[str]) -
         was = [t for code in grid.codes for t in before.get(code, [])]
         now = [t for code in grid.codes for t in after.get(code, [])]
         if was != now:
-            out.append(render_alarm(f"alarm-grid-{grid.code}", grid_alarm(grid, rows),
-                                    oob=True))
+            out.append(render_alarm(f"alarm-grid-{grid.code}", grid_alarm(grid, rows), oob=True))
     return out
 
 
 def still_to_answer(missing: list[QuestionSpec]) -> str:
     named = "; ".join(q.prompt.rstrip("?") for q in missing[:3])
     more = f"; and {len(missing) - 3} more" if len(missing) > 3 else ""
-    return (f"Still to answer on this page ({len(missing)}): {named}{more}. Blank answers are "
-            "kept as not yet answered, never as 'no'.")
+    return (
+        f"Still to answer on this page ({len(missing)}): {named}{more}. Blank answers are "
+        "kept as not yet answered, never as 'no'."
+    )

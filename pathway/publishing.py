@@ -22,8 +22,10 @@ class PublishRefused(Exception):
         self.pathway = pathway
         self.report = report
         self.problems = report.problems() if report else [reason]
-        super().__init__(f"version {pathway.version} of {pathway.slug} was not published: "
-                         + "; ".join(self.problems))
+        super().__init__(
+            f"version {pathway.version} of {pathway.slug} was not published: "
+            + "; ".join(self.problems)
+        )
 
 
 def can_publish(user) -> bool:
@@ -50,7 +52,8 @@ def publish(pathway: Pathway, *, user, restore: bool = False) -> GateReport:
     if not report.ok:
         raise PublishRefused(pathway, report)
     for previous in Pathway.objects.select_for_update().filter(
-            slug=pathway.slug, status=Pathway.Status.PUBLISHED):
+        slug=pathway.slug, status=Pathway.Status.PUBLISHED
+    ):
         previous.status = Pathway.Status.RETIRED
         previous._history_user = user
         previous.save(update_fields=["status"])
@@ -65,8 +68,12 @@ def replacements(pathway: Pathway) -> list[Pathway]:
     """The versions that could be published in place of `pathway`: drafts, and versions that
     were published before."""
     others = Pathway.objects.for_slug(pathway.slug).exclude(pk=pathway.pk).order_by("-version")
-    return [v for v in others if v.status == Pathway.Status.DRAFT
-            or (v.status == Pathway.Status.RETIRED and v.published_at is not None)]
+    return [
+        v
+        for v in others
+        if v.status == Pathway.Status.DRAFT
+        or (v.status == Pathway.Status.RETIRED and v.published_at is not None)
+    ]
 
 
 @transaction.atomic
@@ -78,20 +85,24 @@ def retire(pathway: Pathway, *, user, replacement: Pathway | None) -> GateReport
         raise PermissionDenied("Only a clinical publisher can retire a version.")
     pathway = Pathway.objects.select_for_update().get(pk=pathway.pk)
     if pathway.status != Pathway.Status.PUBLISHED:
-        raise PublishRefused(pathway, None, f"only a published version can be retired; this "
-                                            f"one is {pathway.status}")
+        raise PublishRefused(
+            pathway, None, f"only a published version can be retired; this one is {pathway.status}"
+        )
     if replacement is None:
-        raise PublishRefused(pathway, None, "retiring it would leave nothing published: choose "
-                                            "the version to publish in its place")
+        raise PublishRefused(
+            pathway,
+            None,
+            "retiring it would leave nothing published: choose the version to publish in its place",
+        )
     if replacement.pk not in {v.pk for v in replacements(pathway)}:
         raise PublishRefused(pathway, None, f"version {replacement.version} cannot replace it")
-    return publish(replacement, user=user,
-                   restore=replacement.status == Pathway.Status.RETIRED)
+    return publish(replacement, user=user, restore=replacement.status == Pathway.Status.RETIRED)
 
 
 @transaction.atomic
-def approve_case(pathway: Pathway, *, user, code: str, fingerprint: str,
-                 reason: str) -> CaseApproval:
+def approve_case(
+    pathway: Pathway, *, user, code: str, fingerprint: str, reason: str
+) -> CaseApproval:
     """A publisher approves that a live case may be deleted, weakened or fail in this draft,
     exactly as the gate showed it (the fingerprint)."""
     if not can_publish(user) or user is None:
@@ -101,14 +112,26 @@ def approve_case(pathway: Pathway, *, user, code: str, fingerprint: str,
     if not reason.strip():
         raise PublishRefused(pathway, None, "say why the change is clinically right")
     live = checks.live_version(pathway)
-    needed = checks.review_live_cases(
-        pathway, live, checks.run_cases(pathway, cases_of=live)) if live else []
+    needed = (
+        checks.review_live_cases(pathway, live, checks.run_cases(pathway, cases_of=live))
+        if live
+        else []
+    )
     item = next((i for i in needed if i.code == code and i.fingerprint == fingerprint), None)
     if item is None:
-        raise PublishRefused(pathway, None, f"case {code} has changed since you looked at it, "
-                                            "or needs no approval: look again")
-    approval = CaseApproval(pathway=pathway, case_code=code, fingerprint=fingerprint,
-                            summary=item.summary, reason=reason.strip(), approved_by=user)
+        raise PublishRefused(
+            pathway,
+            None,
+            f"case {code} has changed since you looked at it, or needs no approval: look again",
+        )
+    approval = CaseApproval(
+        pathway=pathway,
+        case_code=code,
+        fingerprint=fingerprint,
+        summary=item.summary,
+        reason=reason.strip(),
+        approved_by=user,
+    )
     approval._history_user = user
     approval.save()
     return approval

@@ -30,8 +30,11 @@ def client_ip(request) -> str:
     remote = request.META.get("REMOTE_ADDR", "")  # not a header: the socket's peer
     count = settings.PROXY_COUNT
     if count:
-        forwarded = [part.strip() for part in
-                     request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+        forwarded = [
+            part.strip()
+            for part in request.headers.get("X-Forwarded-For", "").split(",")
+            if part.strip()
+        ]
         if len(forwarded) >= count:
             try:
                 return str(ipaddress.ip_address(forwarded[-count]))
@@ -65,18 +68,22 @@ def limit(group: str, *, per: str = "ip", method: str = "POST"):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if request.method == method and settings.RATELIMIT_ENABLE:
-                who = (name, assessment_key(name, request) if per == "assessment"
-                       else client_ip(request))
+                who = (
+                    name,
+                    assessment_key(name, request) if per == "assessment" else client_ip(request),
+                )
                 now = time.monotonic()
                 if _refused.get(who, 0) > now:
                     raise Ratelimited
-                if is_ratelimited(request, group=name, key=key, rate=rate, method=method,
-                                  increment=True):
+                if is_ratelimited(
+                    request, group=name, key=key, rate=rate, method=method, increment=True
+                ):
                     if len(_refused) >= REMEMBER_AT_MOST:
                         _refused.clear()
                     _refused[who] = now + REMEMBER_REFUSED_SECONDS
                     raise Ratelimited
             return view(request, *args, **kwargs)
+
         return wrapped
 
     return decorator
@@ -86,7 +93,9 @@ def refused(request, exception) -> HttpResponse:
     """RATELIMIT_VIEW: what a client over its limit gets."""
     response = HttpResponse(
         "Too many requests from here just now: wait a minute, then try again.",
-        content_type="text/plain", status=429)
+        content_type="text/plain",
+        status=429,
+    )
     response["Retry-After"] = "60"
     return response
 
@@ -108,5 +117,6 @@ class SharedCounterCache(DatabaseCache):
                 with connection.cursor() as cursor:
                     cursor.execute(
                         f"SELECT cache_key FROM {table} WHERE cache_key = %s FOR UPDATE",  # noqa: S608
-                        [self.make_and_validate_key(key, version=version)])
+                        [self.make_and_validate_key(key, version=version)],
+                    )
             return super().incr(key, delta, version)

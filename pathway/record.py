@@ -30,8 +30,11 @@ def said(question: QuestionSpec, value: Any) -> str:
 
 
 def red_flag_line(questions: list[QuestionSpec], facts: dict[str, Any]) -> str:
-    present = [f"{short(q)}: {said(q, facts[q.code])}" for q in questions
-               if q.code in facts and facts[q.code] not in NEGATIVE | NOT_DONE]
+    present = [
+        f"{short(q)}: {said(q, facts[q.code])}"
+        for q in questions
+        if q.code in facts and facts[q.code] not in NEGATIVE | NOT_DONE
+    ]
     negative = sum(1 for q in questions if facts.get(q.code) in NEGATIVE)
     not_done = [short(q) for q in questions if facts.get(q.code) in NOT_DONE]
     unanswered = [short(q) for q in questions if q.code not in facts and q.red_flag]
@@ -39,8 +42,9 @@ def red_flag_line(questions: list[QuestionSpec], facts: dict[str, Any]) -> str:
     if present:
         parts.append("PRESENT: " + "; ".join(present))
     if negative:
-        parts.append(f"no to {negative}{' other' if present else ''} item"
-                     f"{'s' if negative > 1 else ''}")
+        parts.append(
+            f"no to {negative}{' other' if present else ''} item{'s' if negative > 1 else ''}"
+        )
     if not_done:
         parts.append("not assessed: " + "; ".join(not_done))
     if unanswered:
@@ -53,8 +57,11 @@ def grid_line(grid: Grid, facts: dict[str, Any]) -> str:
     answered = [(q, facts.get(q.code)) for q in grid.questions]
     common, _ = Counter(value for _, value in answered).most_common(1)[0]
     exceptions = [f"{short(q)} {said(q, value)}" for q, value in answered if value != common]
-    head = "not tested" if common is None else (
-        f"{common}/5" if grid.code == "power" else said(grid.questions[0], common).lower())
+    head = (
+        "not tested"
+        if common is None
+        else (f"{common}/5" if grid.code == "power" else said(grid.questions[0], common).lower())
+    )
     if not exceptions:
         return f"{grid.kind.title}: all {head}"
     return f"{grid.kind.title}: {head} except {'; '.join(exceptions)}"
@@ -74,8 +81,9 @@ def findings(ctx: Context) -> list[tuple[str, list[str]]]:
             if isinstance(block, Grid):
                 items.append(grid_line(block, facts))
             elif block.question.code in facts:
-                items.append(f"{short(block.question)}: "
-                             f"{said(block.question, facts[block.question.code])}")
+                items.append(
+                    f"{short(block.question)}: {said(block.question, facts[block.question.code])}"
+                )
         out.append((state.step.title, items or ["not done"]))
     return out
 
@@ -90,33 +98,59 @@ def record_note(ctx: Context, result: Result, explained: Explanation, today: dt.
     lines += ["", "SUGGESTION", f"{tier.title}. When: {tier.timeframe}."]
     for fired in explained.actions:
         lines.append(f"- {fired.rule.action}")
-    lines.append(f"Most likely level: {level.title if level else result.level}"
-                 + (f" (score {explained.top.score:g}" + (
-                     f"; next {snapshot.level_by_code[explained.runner_up.code].title} "
-                     f"{explained.runner_up.score:g})" if explained.runner_up else ")")
-                    if explained.top else "") + ".")
+    lines.append(
+        f"Most likely level: {level.title if level else result.level}"
+        + (
+            f" (score {explained.top.score:g}"
+            + (
+                f"; next {snapshot.level_by_code[explained.runner_up.code].title} "
+                f"{explained.runner_up.score:g})"
+                if explained.runner_up
+                else ")"
+            )
+            if explained.top
+            else ""
+        )
+        + "."
+    )
     lines += ["", "BASIS"]
     for fired in explained.tier_rules:
         lines.append(f"- {fired.rule.title}: {reasons(fired, snapshot)}.")
     if not explained.tier_rules:
         lines.append(f"- No rule for a more urgent tier fired: the default, {tier.title}.")
     if explained.top:
-        lines.append(f"- Level: {'; '.join(f.rule.title for f in explained.top.supporting)}"
-                     + (f"; against: {'; '.join(f.rule.title for f in explained.top.conflicting)}"
-                        if explained.top.conflicting else "") + ".")
+        lines.append(
+            f"- Level: {'; '.join(f.rule.title for f in explained.top.supporting)}"
+            + (
+                f"; against: {'; '.join(f.rule.title for f in explained.top.conflicting)}"
+                if explained.top.conflicting
+                else ""
+            )
+            + "."
+        )
     gaps = []
     unfinished = [s.step.title for s in ctx.states if not s.complete]
     if unfinished and tier.emergency:
         gaps.append(f"Not completed (the emergency did not wait): {', '.join(unfinished)}.")
     if explained.gaps:
-        gaps.append("Red-flag screen incomplete, not read as 'no': "
-                    + "; ".join(short(q) for q in explained.gaps) + ".")
+        gaps.append(
+            "Red-flag screen incomplete, not read as 'no': "
+            + "; ".join(short(q) for q in explained.gaps)
+            + "."
+        )
     if explained.exam_gaps:
-        gaps.append("Examination incomplete, not read as normal: "
-                    + "; ".join(short(q) for q in explained.exam_gaps) + ".")
-    lines += ["", "GAPS"] + (gaps or ["None: every red-flag and key examination item "
-                                      "was recorded."])
-    lines += ["", f"Content: {pathway.slug} version {pathway.version}. "
-                  f"Reference {ctx.assessment.reference}. Decision support only: it does not "
-                  "replace clinical judgement."]
+        gaps.append(
+            "Examination incomplete, not read as normal: "
+            + "; ".join(short(q) for q in explained.exam_gaps)
+            + "."
+        )
+    lines += ["", "GAPS"] + (
+        gaps or ["None: every red-flag and key examination item was recorded."]
+    )
+    lines += [
+        "",
+        f"Content: {pathway.slug} version {pathway.version}. "
+        f"Reference {ctx.assessment.reference}. Decision support only: it does not "
+        "replace clinical judgement.",
+    ]
     return "\n".join(lines)

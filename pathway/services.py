@@ -49,17 +49,25 @@ def answers_record(*, assessment: Assessment, values: Mapping[str, Any]) -> list
     # compared with what the page read before, another tab's answer to the same question,
     # stored in between, would make this one look unchanged, and it would be dropped.
     list(Assessment.objects.select_for_update().filter(pk=assessment.pk).values_list("pk"))
-    current = dict(Answer.objects.filter(assessment=assessment, question__in=list(values))
-                   .values_list("question", "value"))
+    current = dict(
+        Answer.objects.filter(assessment=assessment, question__in=list(values)).values_list(
+            "question", "value"
+        )
+    )
     changed = {code: value for code, value in values.items() if current.get(code) != value}
     if not changed:
         return []
     now = timezone.now()
-    upserts = [Answer(assessment=assessment, question=code, value=value, updated_at=now)
-               for code, value in changed.items() if value is not None]
+    upserts = [
+        Answer(assessment=assessment, question=code, value=value, updated_at=now)
+        for code, value in changed.items()
+        if value is not None
+    ]
     if upserts:
         Answer.objects.bulk_create(
-            upserts, update_conflicts=True, unique_fields=["assessment", "question"],
+            upserts,
+            update_conflicts=True,
+            unique_fields=["assessment", "question"],
             update_fields=["value", "updated_at"],
         )
     cleared = [code for code, value in changed.items() if value is None]
@@ -79,7 +87,8 @@ def assessment_complete(*, assessment: Assessment) -> None:
     if assessment.completed_at is None:
         assessment.completed_at = timezone.now()
         Assessment.objects.filter(pk=assessment.pk, completed_at__isnull=True).update(
-            completed_at=assessment.completed_at)
+            completed_at=assessment.completed_at
+        )
 
 
 # --- a post to a step --------------------------------------------------------------------------
@@ -107,8 +116,9 @@ class StepSave:
         return bool(self.form.errors) and not self.partial
 
 
-def step_answers_save(*, ctx: Context, step: str, form: StepForm, post: QueryDict,
-                      partial: bool) -> StepSave:
+def step_answers_save(
+    *, ctx: Context, step: str, form: StepForm, post: QueryDict, partial: bool
+) -> StepSave:
     """Store what a post to one step changed and bring `ctx` up to date.
 
     A whole page (posted without JavaScript) stores every valid answer it changed, blanks
@@ -127,8 +137,7 @@ def step_answers_save(*, ctx: Context, step: str, form: StepForm, post: QueryDic
     merged = merged_answers(ctx.answers, form, questions, edited)
     facts = asked(ctx.snapshot, merged)
     shown = [q for q in questions if is_asked(q, facts)]
-    saved = StepSave(step, False, form, list(state.questions), changed=sorted(edited),
-                     shown=shown)
+    saved = StepSave(step, False, form, list(state.questions), changed=sorted(edited), shown=shown)
     if form.errors:
         return saved
     values = {q.code: _stored(merged.get(q.code)) for q in shown if q.code in edited}
@@ -153,12 +162,21 @@ def _partial_save(ctx: Context, state: StepState, form: StepForm, post: QueryDic
     targets = [q for q in questions if q.code in changed]
     narrowed = StepForm(post, questions=targets, enforce_required=False)
     narrowed.is_valid()
-    saved = StepSave(state.step.code, True, narrowed, list(state.questions),
-                     result_before=ctx.result, changed=changed)
+    saved = StepSave(
+        state.step.code,
+        True,
+        narrowed,
+        list(state.questions),
+        result_before=ctx.result,
+        changed=changed,
+    )
     merged = merged_answers(ctx.answers, narrowed, targets, set(changed))
     facts = asked(ctx.snapshot, merged)
-    values = {q.code: _stored(merged.get(q.code)) for q in targets
-              if is_asked(q, facts) and q.code not in narrowed.errors}
+    values = {
+        q.code: _stored(merged.get(q.code))
+        for q in targets
+        if is_asked(q, facts) and q.code not in narrowed.errors
+    }
     saved.filled = grid_fill(ctx.snapshot, questions, merged, post)
     values.update(saved.filled)
     saved.values = values
@@ -175,8 +193,9 @@ def _record(ctx: Context, values: dict[str, Any]) -> None:
         ctx.set_answers(usable(ctx.snapshot, ctx.stored))
 
 
-def edited_codes(post: Mapping[str, Any], form: StepForm,
-                 questions: list[QuestionSpec]) -> set[str]:
+def edited_codes(
+    post: Mapping[str, Any], form: StepForm, questions: list[QuestionSpec]
+) -> set[str]:
     """The questions this page changed (compare-and-set). Each field carries the answer the
     page was drawn with (`was_<code>`); a field still showing it was not touched here, so an
     answer given meanwhile in another tab, or stored by the first of a double submit, is left
@@ -188,14 +207,18 @@ def edited_codes(post: Mapping[str, Any], form: StepForm,
         was = post.get(f"was_{question.code}")
         if was is None and question.code not in post:
             continue
-        if (was is None or question.code in form.errors
-                or canonical(answers.get(question.code)) != was):
+        if (
+            was is None
+            or question.code in form.errors
+            or canonical(answers.get(question.code)) != was
+        ):
             edited.add(question.code)
     return edited
 
 
-def merged_answers(answers: Mapping[str, Any], form: StepForm, questions: list[QuestionSpec],
-                   edited: set[str]) -> dict[str, Any]:
+def merged_answers(
+    answers: Mapping[str, Any], form: StepForm, questions: list[QuestionSpec], edited: set[str]
+) -> dict[str, Any]:
     """The answers with the valid answers this page changed laid over them."""
     merged = dict(answers)
     posted = {code: value for code, value in form.answers().items() if code not in form.errors}
@@ -210,8 +233,12 @@ def merged_answers(answers: Mapping[str, Any], form: StepForm, questions: list[Q
     return merged
 
 
-def grid_fill(snapshot: Snapshot, questions: list[QuestionSpec], merged: dict[str, Any],
-              post: Mapping[str, Any]) -> dict[str, Any]:
+def grid_fill(
+    snapshot: Snapshot,
+    questions: list[QuestionSpec],
+    merged: dict[str, Any],
+    post: Mapping[str, Any],
+) -> dict[str, Any]:
     """The answers a grid's "mark the rest" shortcut gives: its value for each of the grid's
     asked questions still unanswered. A muscle posted as "not tested" is left alone: an
     ungraded muscle is stored as unanswered, and the clinician who has just marked it so must
@@ -222,9 +249,14 @@ def grid_fill(snapshot: Snapshot, questions: list[QuestionSpec], merged: dict[st
     if group is None or value not in {v for v, _ in group.fills}:
         return {}
     facts = asked(snapshot, merged)
-    return {q.code: int(value) if q.type == "mrc" else value for q in group.questions
-            if is_asked(q, facts) and q.code not in facts and post.get(q.code) != NOT_TESTED
-            and (q.type == "mrc" or value in q.option_set)}
+    return {
+        q.code: int(value) if q.type == "mrc" else value
+        for q in group.questions
+        if is_asked(q, facts)
+        and q.code not in facts
+        and post.get(q.code) != NOT_TESTED
+        and (q.type == "mrc" or value in q.option_set)
+    }
 
 
 def stored_after(stored: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:

@@ -64,11 +64,13 @@ if not SECRET_KEY:
 elif not DEBUG:
     if SECRET_KEY == DEVELOPMENT_SECRET_KEY:
         raise ImproperlyConfigured(
-            "SECRET_KEY is the development key; set a real one for production.")
+            "SECRET_KEY is the development key; set a real one for production."
+        )
     if len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH or len(set(SECRET_KEY)) < 5:
         raise ImproperlyConfigured(
             f"SECRET_KEY is too weak: use at least {SECRET_KEY_MIN_LENGTH} random characters, "
-            "e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(64))'.")
+            "e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(64))'."
+        )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 
@@ -151,8 +153,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if DATABASES["default"]["NAME"] not in {"", ":memory:"}:
         # Opened read-write, never created: a missing or moved file is an error (and /readyz
         # says so), not a new empty database. `manage.py migrate` creates it.
-        DATABASES["default"]["NAME"] = (
-            f"file:{quote(str(DATABASES['default']['NAME']))}?mode=rw")
+        DATABASES["default"]["NAME"] = f"file:{quote(str(DATABASES['default']['NAME']))}?mode=rw"
     # Tests use a file too (not shared-cache memory, which locks whole tables), so they run
     # under the same WAL locking as a real server.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
@@ -179,7 +180,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage",
     },
 }
@@ -219,11 +221,26 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Origin for the CSRF check.
 SECURE_REFERRER_POLICY = "same-origin"
 # The aid uses no device feature: deny them all, so injected or framed content cannot ask.
-PERMISSIONS_POLICY = {feature: [] for feature in (
-    "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media", "fullscreen",
-    "geolocation", "gyroscope", "magnetometer", "microphone", "midi", "payment", "usb",
-    "browsing-topics", "interest-cohort",
-)}
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "browsing-topics",
+        "interest-cohort",
+    )
+}
 
 # Assessments older than this are deleted by `manage.py purge_assessments` (run it daily).
 ASSESSMENT_RETENTION_DAYS = env_int("ASSESSMENT_RETENTION_DAYS", 90)
@@ -236,16 +253,24 @@ ASSESSMENT_PURGE_PAUSE = float(os.environ.get("ASSESSMENT_PURGE_PAUSE") or 0.05)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_ids": {"()": "pathway.log_masking.MaskAssessmentIds"},
-                "without_traceback": {"()": "pathway.log_masking.WithoutTraceback"}},
+    "filters": {
+        "mask_ids": {"()": "pathway.log_masking.MaskAssessmentIds"},
+        "without_traceback": {"()": "pathway.log_masking.WithoutTraceback"},
+    },
     "formatters": {
-        "django.server": {"()": "django.utils.log.ServerFormatter",
-                          "format": "[{server_time}] {message}", "style": "{"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["mask_ids"]},
-        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server",
-                          "filters": ["mask_ids"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["mask_ids"],
+        },
     },
     "loggers": {
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},

@@ -21,34 +21,56 @@ def bump(pathway_ids) -> None:
 
 def pathway_of(instance) -> int | None:
     if isinstance(instance, pm.Option):
-        return pm.Question.objects.filter(pk=instance.question_id).values_list(
-            "pathway_id", flat=True).first()
+        return (
+            pm.Question.objects.filter(pk=instance.question_id)
+            .values_list("pathway_id", flat=True)
+            .first()
+        )
     if isinstance(instance, pm.Criterion):
         owner, owner_id = next(
-            (model, pk) for model, pk in ((pm.Rule, instance.rule_id),
-                                          (pm.Question, instance.enables_id),
-                                          (pm.HandoutItem, instance.shows_id)) if pk)
+            (model, pk)
+            for model, pk in (
+                (pm.Rule, instance.rule_id),
+                (pm.Question, instance.enables_id),
+                (pm.HandoutItem, instance.shows_id),
+            )
+            if pk
+        )
         return owner.objects.filter(pk=owner_id).values_list("pathway_id", flat=True).first()
     return getattr(instance, "pathway_id", None)
 
 
-CONTENT = (pm.Step, pm.Question, pm.Option, pm.Tier, pm.Level, pm.Rule, pm.Criterion,
-           pm.HandoutItem)
+CONTENT = (
+    pm.Step,
+    pm.Question,
+    pm.Option,
+    pm.Tier,
+    pm.Level,
+    pm.Rule,
+    pm.Criterion,
+    pm.HandoutItem,
+)
 
 
 def content_changed(sender, instance, origin=None, **kwargs):
     deleted_with = getattr(origin, "model", type(origin))
-    if deleted_with is pm.Pathway or (origin is not None and deleted_with is not sender
-                                      and issubclass(deleted_with, Entry)):
+    if deleted_with is pm.Pathway or (
+        origin is not None and deleted_with is not sender and issubclass(deleted_with, Entry)
+    ):
         return  # cascading from a deleted version or entry: nothing left to refresh
     if sender in CONTENT:
         bump([pathway_of(instance)])
     elif issubclass(sender, Entry):
         # A kb entry's slug is part of the snapshot (links from questions and levels).
-        bump(pm.Pathway.objects.filter(
-            Q(questions__kb_entry_id=instance.pk) | Q(levels__kb_entry_id=instance.pk)
-            | Q(handout_items__kb_entry_id=instance.pk)
-        ).values_list("pk", flat=True).distinct())
+        bump(
+            pm.Pathway.objects.filter(
+                Q(questions__kb_entry_id=instance.pk)
+                | Q(levels__kb_entry_id=instance.pk)
+                | Q(handout_items__kb_entry_id=instance.pk)
+            )
+            .values_list("pk", flat=True)
+            .distinct()
+        )
 
 
 def content_models() -> list[type]:
@@ -62,8 +84,7 @@ def content_models() -> list[type]:
 # row (loading each to signal it) instead of with one DELETE per table.
 for _model in content_models():
     post_save.connect(content_changed, sender=_model, dispatch_uid=f"content_saved:{_model}")
-    post_delete.connect(content_changed, sender=_model,
-                        dispatch_uid=f"content_deleted:{_model}")
+    post_delete.connect(content_changed, sender=_model, dispatch_uid=f"content_deleted:{_model}")
 
 
 @receiver(m2m_changed, sender=pm.Rule.sources.through)

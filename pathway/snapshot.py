@@ -87,13 +87,22 @@ def build(pathway: pm.Pathway) -> em.Snapshot:
             for r in rules
         ),
         tiers=tuple(
-            em.TierSpec(t.code, t.rank, t.title, t.timeframe, t.clinician_summary,
-                        t.patient_summary, t.review_interval_days, t.banner)
+            em.TierSpec(
+                t.code,
+                t.rank,
+                t.title,
+                t.timeframe,
+                t.clinician_summary,
+                t.patient_summary,
+                t.review_interval_days,
+                t.banner,
+            )
             for t in pathway.tiers.all()
         ),
         levels=tuple(
-            em.LevelSpec(lv.code, lv.title, lv.kb_entry.slug if lv.kb_entry else "",
-                         lv.patient_explanation)
+            em.LevelSpec(
+                lv.code, lv.title, lv.kb_entry.slug if lv.kb_entry else "", lv.patient_explanation
+            )
             for lv in pathway.levels.select_related("kb_entry")
         ),
         default_tier=pathway.default_tier,
@@ -101,9 +110,14 @@ def build(pathway: pm.Pathway) -> em.Snapshot:
         margin=float(pathway.localisation_margin),
         handout_items=tuple(
             em.HandoutItemSpec(
-                code=i.code, role=i.role, title=i.title,
+                code=i.code,
+                role=i.role,
+                title=i.title,
                 condition=pm.condition_of(i.shown_when.all()),
-                involves=i.involves, benefit=i.benefit, risks=i.risks, recovery=i.recovery,
+                involves=i.involves,
+                benefit=i.benefit,
+                risks=i.risks,
+                recovery=i.recovery,
                 kb_slug=i.kb_entry.slug if i.kb_entry else "",
                 sources=tuple(sorted(s.key for s in i.sources.all())),
             )

@@ -71,8 +71,11 @@ def readyz(request):
         logger.error("readiness: the database cannot be read: %s", exc)
         response = HttpResponse("database unavailable", content_type="text/plain", status=503)
     else:
-        response = HttpResponse("ok" if ready else "no published pathway",
-                                content_type="text/plain", status=200 if ready else 503)
+        response = HttpResponse(
+            "ok" if ready else "no published pathway",
+            content_type="text/plain",
+            status=200 if ready else 503,
+        )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -102,8 +105,11 @@ def assessment_start(request):
 def refuse_unreachable(request, ctx: Context, what: str):
     """A page the answers do not reach yet: say why and send the clinician where to go."""
     incomplete = ctx.first_incomplete
-    message = (f"{what} is not available yet: finish '{incomplete.step.title}' first."
-               if incomplete else f"{what} is not available.")
+    message = (
+        f"{what} is not available yet: finish '{incomplete.step.title}' first."
+        if incomplete
+        else f"{what} is not available."
+    )
     messages.warning(request, message)
     url = ctx.resume_url()
     if request.htmx:
@@ -137,23 +143,38 @@ def step(request, pk, step):
         return refuse_unreachable(request, ctx, f"The '{state.step.title}' step")
     state.current = True
     questions = step_questions(ctx.snapshot, step)
-    return_to = "review" if "review" in (request.GET.get("from"),
-                                         request.POST.get("return_to")) else ""
+    return_to = (
+        "review" if "review" in (request.GET.get("from"), request.POST.get("return_to")) else ""
+    )
     if request.method != "POST":
-        return TemplateResponse(request, "pathway/step.html", presenters.step_page(
-            ctx, state, questions, return_to=return_to))
+        return TemplateResponse(
+            request,
+            "pathway/step.html",
+            presenters.step_page(ctx, state, questions, return_to=return_to),
+        )
     form = StepForm(request.POST, questions=questions, enforce_required=False)
-    saved = services.step_answers_save(ctx=ctx, step=step, form=form, post=request.POST,
-                                       partial=bool(request.htmx))
+    saved = services.step_answers_save(
+        ctx=ctx, step=step, form=form, post=request.POST, partial=bool(request.htmx)
+    )
     if request.htmx:
-        return TemplateResponse(request, "pathway/step.html#autosave",
-                                presenters.autosave(ctx, questions, saved))
+        return TemplateResponse(
+            request, "pathway/step.html#autosave", presenters.autosave(ctx, questions, saved)
+        )
     if saved.refused:
         # Nothing is stored from an invalid submission; the page keeps what was typed.
         state.questions = saved.shown
-        return TemplateResponse(request, "pathway/step.html", presenters.step_page(
-            ctx, state, questions, presenters.posted_values(request.POST, questions),
-            errors=form.errors, return_to=return_to))
+        return TemplateResponse(
+            request,
+            "pathway/step.html",
+            presenters.step_page(
+                ctx,
+                state,
+                questions,
+                presenters.posted_values(request.POST, questions),
+                errors=form.errors,
+                return_to=return_to,
+            ),
+        )
     return redirect(after_step(request, ctx, saved))
 
 
@@ -171,12 +192,18 @@ def after_step(request, ctx: Context, saved: StepSave) -> str:
     if request.POST.get("nav") == "back":
         return ctx.url("step", step=codes[index - 1]) if index else reverse("start")
     if saved.appeared:
-        messages.info(request, "Your answers raised another question on this page: "
-                               + "; ".join(q.prompt for q in saved.appeared))
+        messages.info(
+            request,
+            "Your answers raised another question on this page: "
+            + "; ".join(q.prompt for q in saved.appeared),
+        )
         return f"{here}#q-{saved.appeared[0].code}"
     if saved.missing:
-        messages.warning(request, ("Your answers are saved. " if saved.values else "")
-                         + presenters.still_to_answer(saved.missing))
+        messages.warning(
+            request,
+            ("Your answers are saved. " if saved.values else "")
+            + presenters.still_to_answer(saved.missing),
+        )
         return f"{here}#q-{saved.missing[0].code}"
     if return_to and ctx.first_incomplete is None:
         return f"{ctx.url('review')}#step-{saved.step}"
@@ -233,7 +260,8 @@ def handout_request(request, pk):
     if variant not in handout.VARIANTS or paper not in handout.PAPERS:
         return None, HttpResponseBadRequest(
             "Choose a handout with ?for=patient or ?for=clinician, and paper=a4 or paper=letter.",
-            content_type="text/plain")
+            content_type="text/plain",
+        )
     return handout.handout_context(ctx, variant, paper), None
 
 
@@ -254,8 +282,9 @@ def handout_pdf(request, pk):
     context, refusal = handout_request(request, pk)
     if refusal:
         return refusal
-    response = HttpResponse(handout.render_pdf(context, request=request),
-                            content_type="application/pdf")
+    response = HttpResponse(
+        handout.render_pdf(context, request=request), content_type="application/pdf"
+    )
     name = f"leg-pain-{context['variant']}-{context['assessment'].reference}.pdf"
     response["Content-Disposition"] = f'inline; filename="{name}"'
     return response
@@ -266,5 +295,6 @@ def handout_pdf(request, pk):
 def handout_css(request, pk):
     """The per-handout page footer for browser printing (no inline styles: see CSP)."""
     ctx = load(request, pk)
-    return HttpResponse(handout.footer_css(ctx.assessment, ctx.assessment.assessed_on),
-                        content_type="text/css")
+    return HttpResponse(
+        handout.footer_css(ctx.assessment, ctx.assessment.assessed_on), content_type="text/css"
+    )

@@ -57,8 +57,10 @@ def describe(figures: list[float]) -> tuple[float, float, float]:
 def row(label: str, figures: list[float], unit: str = "us") -> float:
     scale = {"us": 1e6, "ms": 1e3}[unit]
     median, low, high = describe(figures)
-    print(f"  {label:<52} median {median * scale:9.1f} {unit}   "
-          f"(p10 {low * scale:.1f} - p90 {high * scale:.1f})")
+    print(
+        f"  {label:<52} median {median * scale:9.1f} {unit}   "
+        f"(p10 {low * scale:.1f} - p90 {high * scale:.1f})"
+    )
     return median
 
 
@@ -71,15 +73,27 @@ def scaled(snapshot: Snapshot, copies: int) -> Snapshot:
     questions, rules = [], []
     for i in range(copies):
         for q in snapshot.questions:
-            questions.append(dataclasses.replace(
-                q, code=rename(q.code, i),
-                enable_when=tuple(tuple(Criterion(rename(c.subject, i), c.op, c.value)
-                                        for c in group) for group in q.enable_when)))
+            questions.append(
+                dataclasses.replace(
+                    q,
+                    code=rename(q.code, i),
+                    enable_when=tuple(
+                        tuple(Criterion(rename(c.subject, i), c.op, c.value) for c in group)
+                        for group in q.enable_when
+                    ),
+                )
+            )
         for r in snapshot.rules:
-            rules.append(dataclasses.replace(
-                r, code=rename(r.code, i),
-                condition=tuple(tuple(Criterion(rename(c.subject, i), c.op, c.value)
-                                      for c in group) for group in r.condition)))
+            rules.append(
+                dataclasses.replace(
+                    r,
+                    code=rename(r.code, i),
+                    condition=tuple(
+                        tuple(Criterion(rename(c.subject, i), c.op, c.value) for c in group)
+                        for group in r.condition
+                    ),
+                )
+            )
     return dataclasses.replace(snapshot, questions=tuple(questions), rules=tuple(rules))
 
 
@@ -95,22 +109,31 @@ def engine() -> None:
     snapshot = reader.read_pathway(SEEDED).snapshot
     with (SEEDED / "cases.yaml").open() as handle:
         cases = [c["answers"] for c in yaml.safe_load(handle)["cases"]]
-    print(f"Engine: seeded pathway ({len(snapshot.questions)} questions, "
-          f"{len(snapshot.rules)} rules), {len(cases)} regression cases")
+    print(
+        f"Engine: seeded pathway ({len(snapshot.questions)} questions, "
+        f"{len(snapshot.rules)} rules), {len(cases)} regression cases"
+    )
     state = {"i": 0}
 
     def next_case() -> dict:
         state["i"] = (state["i"] + 1) % len(cases)
         return cases[state["i"]]
 
-    row("evaluate (validate, enable-when, localise, dispose)",
-        measure(lambda: evaluate(snapshot, next_case(), what_would_change=False)))
-    row("evaluate with what-would-change", measure(lambda: evaluate(snapshot, next_case()),
-                                                   batches=30, per_batch=5), unit="ms")
+    row(
+        "evaluate (validate, enable-when, localise, dispose)",
+        measure(lambda: evaluate(snapshot, next_case(), what_would_change=False)),
+    )
+    row(
+        "evaluate with what-would-change",
+        measure(lambda: evaluate(snapshot, next_case()), batches=30, per_batch=5),
+        unit="ms",
+    )
     samples = iter(invariants.sample_answers(snapshot, 10**6, seed=1))
-    row("clinical invariants, one generated answer set",
-        measure(lambda: invariants.violations(snapshot, next(samples)), batches=30,
-                per_batch=10), unit="ms")
+    row(
+        "clinical invariants, one generated answer set",
+        measure(lambda: invariants.violations(snapshot, next(samples)), batches=30, per_batch=10),
+        unit="ms",
+    )
     print("\nGrowth: the same pathway repeated N times (evaluate, no what-would-change)")
     base = None
     for copies in (1, 5, 10, 20):
@@ -122,8 +145,10 @@ def engine() -> None:
             index["i"] = (index["i"] + 1) % len(answers)
             evaluate(big, answers[index["i"]], what_would_change=False)
 
-        median = row(f"x{copies:<2} ({len(big.questions)} questions, {len(big.rules)} rules)",
-                     measure(one, batches=30, per_batch=max(1, 20 // copies)))
+        median = row(
+            f"x{copies:<2} ({len(big.questions)} questions, {len(big.rules)} rules)",
+            measure(one, batches=30, per_batch=max(1, 20 // copies)),
+        )
         base = base or median
         print(f"  {'':<52} {median / base:5.1f} x the 1x time")
 
@@ -158,6 +183,7 @@ def pages() -> None:
         def call() -> None:
             response = client.get(path.format(pk=next_pk()), **headers)
             assert response.status_code == 200, response.status_code
+
         return call
 
     answers_by_step = {}
@@ -168,16 +194,21 @@ def pages() -> None:
         def call() -> None:
             pk = next_pk()
             answers = cases[state["i"]]["answers"]
-            form = {code: value if isinstance(value, list) else str(value)
-                    for code, value in answers.items() if code in answers_by_step[step]}
+            form = {
+                code: value if isinstance(value, list) else str(value)
+                for code, value in answers.items()
+                if code in answers_by_step[step]
+            }
             response = client.post(f"/a/{pk}/{step}/", {**form, "nav": "continue"})
             assert response.status_code == 302, response.status_code
+
         return call
 
     print("\nPages, in process (Django test client, SQLite), one of the 12 cases per call;")
     print("the ratio is to the bare page (a view returning 'ok'), measured the same way")
-    base = row("bare page (/healthz)", measure(get("/healthz"), batches=30, per_batch=20),
-               unit="ms")
+    base = row(
+        "bare page (/healthz)", measure(get("/healthz"), batches=30, per_batch=20), unit="ms"
+    )
 
     def ratio(label: str, figures: list[float]) -> None:
         median = row(label, figures, unit="ms")
@@ -185,21 +216,35 @@ def pages() -> None:
 
     for step in ("red_flags", "history", "exam"):
         ratio(f"step GET {step}", measure(get(f"/a/{{pk}}/{step}/"), batches=20, per_batch=5))
-        ratio(f"step POST {step} (all answers, then redirect)",
-              measure(post(step), batches=20, per_batch=5))
-    ratio("step GET exam, gzip (as a browser asks for it)",
-          measure(get("/a/{pk}/exam/", HTTP_ACCEPT_ENCODING="gzip"), batches=20, per_batch=5))
+        ratio(
+            f"step POST {step} (all answers, then redirect)",
+            measure(post(step), batches=20, per_batch=5),
+        )
+    ratio(
+        "step GET exam, gzip (as a browser asks for it)",
+        measure(get("/a/{pk}/exam/", HTTP_ACCEPT_ENCODING="gzip"), batches=20, per_batch=5),
+    )
     ratio("result page", measure(get("/a/{pk}/result/"), batches=20, per_batch=5))
-    ratio("what would change (asked for when scrolled to)",
-          measure(get("/a/{pk}/result/changes/"), batches=20, per_batch=5))
-    ratio("handout HTML, patient", measure(get("/a/{pk}/handout/?for=patient"), batches=20,
-                                           per_batch=5))
-    ratio("handout HTML, clinician", measure(get("/a/{pk}/handout/?for=clinician"),
-                                             batches=20, per_batch=5))
-    ratio("handout PDF, patient (WeasyPrint)",
-          measure(get("/a/{pk}/handout.pdf?for=patient"), batches=12, per_batch=1))
-    ratio("handout PDF, clinician (WeasyPrint)",
-          measure(get("/a/{pk}/handout.pdf?for=clinician"), batches=12, per_batch=1))
+    ratio(
+        "what would change (asked for when scrolled to)",
+        measure(get("/a/{pk}/result/changes/"), batches=20, per_batch=5),
+    )
+    ratio(
+        "handout HTML, patient",
+        measure(get("/a/{pk}/handout/?for=patient"), batches=20, per_batch=5),
+    )
+    ratio(
+        "handout HTML, clinician",
+        measure(get("/a/{pk}/handout/?for=clinician"), batches=20, per_batch=5),
+    )
+    ratio(
+        "handout PDF, patient (WeasyPrint)",
+        measure(get("/a/{pk}/handout.pdf?for=patient"), batches=12, per_batch=1),
+    )
+    ratio(
+        "handout PDF, clinician (WeasyPrint)",
+        measure(get("/a/{pk}/handout.pdf?for=clinician"), batches=12, per_batch=1),
+    )
 
 
 def main() -> None:

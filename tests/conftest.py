@@ -1,12 +1,11 @@
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_static.models import StaticDevice
 
 from kb.models import Entry, Source
 from pathway import models as pm
 from pathway.seeds import writer
+from tests.helpers import verified_login
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +29,8 @@ def seeded(request, db):
     present = pm.Pathway.objects.filter(slug=settings.PATHWAY_DEFAULT_SLUG).exists()
     marker = request.node.get_closest_marker("django_db")
     transactional = "transactional_db" in request.fixturenames or bool(
-        marker and marker.kwargs.get("transaction"))
+        marker and marker.kwargs.get("transaction")
+    )
     if not present and transactional:
         writer.load(settings.SEEDS_DIR)
         present = True
@@ -60,16 +60,6 @@ def empty_db(db):
 @pytest.fixture
 def superuser(db):
     return get_user_model().objects.create_superuser("lead", "lead@example.org", "pw-lead-123")
-
-
-def verified_login(client, user) -> None:
-    """Sign a staff member in as the admin demands: a password (skipped here) and a second
-    factor, here a static-token device whose verification is recorded in the session."""
-    client.force_login(user)
-    device, _ = StaticDevice.objects.get_or_create(user=user, name="test")
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
 
 
 @pytest.fixture

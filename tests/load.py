@@ -48,35 +48,69 @@ def free_port() -> int:
 def server_env(database_url: str) -> dict[str, str]:
     # PROXY_COUNT=1: each simulated person sends its own address in X-Forwarded-For, as the
     # reverse proxy in front of a real deployment would.
-    return {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "SECRET_KEY": SECRET,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_SSL_REDIRECT": "0",
-            "PROXY_COUNT": "1", "DJANGO_SETTINGS_MODULE": "pathway.settings"}
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DEBUG": "0",
+        "SECRET_KEY": SECRET,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "PROXY_COUNT": "1",
+        "DJANGO_SETTINGS_MODULE": "pathway.settings",
+    }
 
 
 def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
 
 
 RUNS = itertools.count(1)
 
 
-def run_locust(port: int, users: int, seconds: int, classes: list[str],
-               step_of: dict[str, str]) -> tuple[dict, float]:
+def run_locust(
+    port: int, users: int, seconds: int, classes: list[str], step_of: dict[str, str]
+) -> tuple[dict, float]:
     """Run tests/locustfile.py headless; the times, statuses and completed assessments."""
     with tempfile.TemporaryDirectory(prefix="pathway-locust-") as workdir:
         results = Path(workdir) / "results.json"
-        env = {**os.environ, "LOAD_RESULTS": str(results), "LOAD_STEP_OF": json.dumps(step_of),
-               "LOAD_RUN": str(next(RUNS))}
+        env = {
+            **os.environ,
+            "LOAD_RESULTS": str(results),
+            "LOAD_STEP_OF": json.dumps(step_of),
+            "LOAD_RUN": str(next(RUNS)),
+        }
         start = time.perf_counter()
         subprocess.run(
-            [str(Path(PYTHON).parent / "locust"), "-f", str(ROOT / "tests" / "locustfile.py"),
-             "--headless", "--users", str(users), "--spawn-rate", str(users),
-             "--run-time", f"{seconds}s", "--stop-timeout", "5", "--host",
-             f"http://127.0.0.1:{port}", "--only-summary", "--loglevel", "ERROR", *classes],
+            [
+                str(Path(PYTHON).parent / "locust"),
+                "-f",
+                str(ROOT / "tests" / "locustfile.py"),
+                "--headless",
+                "--users",
+                str(users),
+                "--spawn-rate",
+                str(users),
+                "--run-time",
+                f"{seconds}s",
+                "--stop-timeout",
+                "5",
+                "--host",
+                f"http://127.0.0.1:{port}",
+                "--only-summary",
+                "--loglevel",
+                "ERROR",
+                *classes,
+            ],
             # locust's own summary goes to stderr; the figures are reported from LOAD_RESULTS.
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            check=False, timeout=seconds + 120)
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+            timeout=seconds + 120,
+        )
         elapsed = min(time.perf_counter() - start, seconds)
         return json.loads(results.read_text()), elapsed
 
@@ -89,19 +123,24 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def report(label: str, results: dict, seconds: float, kinds=None) -> dict[str, float]:
-    times = {kind: values for kind, values in results["times"].items()
-             if kinds is None or kind in kinds}
+    times = {
+        kind: values for kind, values in results["times"].items() if kinds is None or kind in kinds
+    }
     total = sum(len(v) for v in times.values())
     print(f"  {label}: {total} requests in {seconds:.1f} s = {total / seconds:.1f} req/s")
-    print(f"    {'request':<24} {'count':>6} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
-          f"{'p99 ms':>8} {'errors':>7}")
+    print(
+        f"    {'request':<24} {'count':>6} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'p99 ms':>8} {'errors':>7}"
+    )
     rates = {}
     for kind, values in sorted(times.items()):
         rates[kind] = len(values) / seconds
         errors = results["failures"].get(kind, {})
-        print(f"    {kind:<24} {len(values):>6} {rates[kind]:>7.1f} "
-              f"{statistics.median(values) * 1000:>8.1f} {percentile(values, 0.95) * 1000:>8.1f}"
-              f" {percentile(values, 0.99) * 1000:>8.1f} {sum(errors.values()):>7}")
+        print(
+            f"    {kind:<24} {len(values):>6} {rates[kind]:>7.1f} "
+            f"{statistics.median(values) * 1000:>8.1f} {percentile(values, 0.95) * 1000:>8.1f}"
+            f" {percentile(values, 0.99) * 1000:>8.1f} {sum(errors.values()):>7}"
+        )
         if errors:
             print(f"      errors: {sorted(errors)[:5]}")
     return rates
@@ -112,8 +151,9 @@ def worker_memory(server: subprocess.Popen) -> int:
     total = 0
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
-            fields = dict(line.split(":", 1) for line in status.read_text().splitlines()
-                          if ":" in line)
+            fields = dict(
+                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+            )
         except OSError:
             continue
         if fields.get("PPid", "").strip() == str(server.pid):
@@ -133,10 +173,24 @@ def serve(database_url: str, label: str) -> None:
     log_path = Path(tempfile.mkdtemp(prefix="pathway-load-")) / "server.log"
     server_log = log_path.open("w")
     server = subprocess.Popen(
-        [str(Path(PYTHON).parent / "gunicorn"), "pathway.wsgi", "--config", "gunicorn.conf.py",
-         "--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning",
-         "--access-logfile", "/dev/null"],
-        cwd=ROOT, env=env, stderr=server_log)
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            "pathway.wsgi",
+            "--config",
+            "gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+            "--access-logfile",
+            "/dev/null",
+        ],
+        cwd=ROOT,
+        env=env,
+        stderr=server_log,
+    )
     try:
         for _ in range(100):
             try:
@@ -153,25 +207,38 @@ def serve(database_url: str, label: str) -> None:
         results, seconds = run_locust(port, USERS, BASELINE_SECONDS, ["Bare"], step_of)
         base = report(f"baseline: the bare page, {USERS} users", results, seconds)["bare page"]
 
-        results, seconds = run_locust(port, USERS + 1, FLOW_SECONDS,
-                                      ["Clinician", "HealthCheck"], step_of)
-        normal = report(f"complete assessments, {USERS} users (and a health check twice a "
-                        f"second), {len(results['completed'])} completed", results, seconds)
+        results, seconds = run_locust(
+            port, USERS + 1, FLOW_SECONDS, ["Clinician", "HealthCheck"], step_of
+        )
+        normal = report(
+            f"complete assessments, {USERS} users (and a health check twice a "
+            f"second), {len(results['completed'])} completed",
+            results,
+            seconds,
+        )
         flow = results
         step_times = results["times"]["step GET"] + results["times"]["step POST"]
         step_rate = normal.get("step GET", 0) + normal.get("step POST", 0)
-        print(f"    step pages: {step_rate:.1f} req/s while sharing the server with the rest of "
-              f"the journey; the bare page alone: {base:.1f} req/s")
+        print(
+            f"    step pages: {step_rate:.1f} req/s while sharing the server with the rest of "
+            f"the journey; the bare page alone: {base:.1f} req/s"
+        )
 
         results, seconds = run_locust(port, USERS, BASELINE_SECONDS, ["StepClinician"], step_of)
-        only = report(f"step pages only (GET and POST), {USERS} users", results, seconds,
-                      kinds={"step GET", "step POST"})
+        only = report(
+            f"step pages only (GET and POST), {USERS} users",
+            results,
+            seconds,
+            kinds={"step GET", "step POST"},
+        )
         only_rate = only.get("step GET", 0) + only.get("step POST", 0)
         only_times = results["times"]["step GET"] + results["times"]["step POST"]
-        print(f"    step pages: {only_rate:.1f} req/s = {only_rate / base:.2f} x the bare page "
-              f"(target 0.5 or more); p95 {percentile(only_times, 0.95) * 1000:.0f} ms "
-              f"(target under 150 ms); in the full journey p95 "
-              f"{percentile(step_times, 0.95) * 1000:.0f} ms")
+        print(
+            f"    step pages: {only_rate:.1f} req/s = {only_rate / base:.2f} x the bare page "
+            f"(target 0.5 or more); p95 {percentile(only_times, 0.95) * 1000:.0f} ms "
+            f"(target under 150 ms); in the full journey p95 "
+            f"{percentile(step_times, 0.95) * 1000:.0f} ms"
+        )
         lost = verify(env, flow["completed"], cases)
         print(f"    lost answers: {lost} across {len(flow['completed'])} completed assessments")
 
@@ -181,12 +248,19 @@ def serve(database_url: str, label: str) -> None:
         server.wait(timeout=30)
         server_log.close()
         lines = log_path.read_text(errors="replace").splitlines()
-        print(f"    server log: {len(lines)} lines ({log_path}); "
-              f"{sum('Traceback' in line for line in lines)} tracebacks")
+        print(
+            f"    server log: {len(lines)} lines ({log_path}); "
+            f"{sum('Traceback' in line for line in lines)} tracebacks"
+        )
 
 
-ATTACKERS = {"StartFlood": 4, "JunkAnswers": 1, "PdfLoop": 2, "PasswordGuesser": 2,
-             "SlowHeaders": 3}
+ATTACKERS = {
+    "StartFlood": 4,
+    "JunkAnswers": 1,
+    "PdfLoop": 2,
+    "PasswordGuesser": 2,
+    "SlowHeaders": 3,
+}
 ATTACKS = {
     "attack: start": "one client starting assessments in a loop (4 connections)",
     "attack: junk answers": "2 MB of junk in a number field, in a loop",
@@ -199,13 +273,22 @@ def mixed(port, server, env, step_of, cases, flow) -> None:
     """The attacks of issue 13, beside the same clinicians as the complete-assessment phase."""
     memory_before = worker_memory(server)
     attackers = sum(ATTACKERS.values())
-    results, seconds = run_locust(port, USERS + 1 + attackers, FLOW_SECONDS,
-                                  ["Clinician", "HealthCheck", *ATTACKERS], step_of)
+    results, seconds = run_locust(
+        port, USERS + 1 + attackers, FLOW_SECONDS, ["Clinician", "HealthCheck", *ATTACKERS], step_of
+    )
     memory_after = worker_memory(server)
-    clinician_kinds = {k for k in results["times"] if not k.startswith("attack:")
-                       and k not in {"health check", "readiness check"}}
-    report(f"mixed traffic: {USERS} clinicians, {len(results['completed'])} completed, beside "
-           f"{attackers} attackers", results, seconds, kinds=clinician_kinds)
+    clinician_kinds = {
+        k
+        for k in results["times"]
+        if not k.startswith("attack:") and k not in {"health check", "readiness check"}
+    }
+    report(
+        f"mixed traffic: {USERS} clinicians, {len(results['completed'])} completed, beside "
+        f"{attackers} attackers",
+        results,
+        seconds,
+        kinds=clinician_kinds,
+    )
 
     def all_times(run, kinds):
         return [t for kind in kinds for t in run["times"].get(kind, [])]
@@ -213,44 +296,63 @@ def mixed(port, server, env, step_of, cases, flow) -> None:
     calm = all_times(flow, clinician_kinds)
     busy = all_times(results, clinician_kinds)
     errors = sum(sum(results["failures"].get(kind, {}).values()) for kind in clinician_kinds)
-    print(f"    clinicians: {errors} errors; p50 {statistics.median(busy) * 1000:.0f} ms "
-          f"(without attackers {statistics.median(calm) * 1000:.0f} ms, "
-          f"{statistics.median(busy) / statistics.median(calm):.2f} x), p95 "
-          f"{percentile(busy, 0.95) * 1000:.0f} ms (without "
-          f"{percentile(calm, 0.95) * 1000:.0f} ms, "
-          f"{percentile(busy, 0.95) / percentile(calm, 0.95):.2f} x; target 2 x or less)")
+    print(
+        f"    clinicians: {errors} errors; p50 {statistics.median(busy) * 1000:.0f} ms "
+        f"(without attackers {statistics.median(calm) * 1000:.0f} ms, "
+        f"{statistics.median(busy) / statistics.median(calm):.2f} x), p95 "
+        f"{percentile(busy, 0.95) * 1000:.0f} ms (without "
+        f"{percentile(calm, 0.95) * 1000:.0f} ms, "
+        f"{percentile(busy, 0.95) / percentile(calm, 0.95):.2f} x; target 2 x or less)"
+    )
     for check in ("health check", "readiness check"):
         quiet, loud = flow["times"].get(check, []), results["times"].get(check, [])
         if quiet and loud:
-            print(f"    {check}: p50 {statistics.median(loud) * 1000:.0f} ms, max "
-                  f"{max(loud) * 1000:.0f} ms (without attackers: p50 "
-                  f"{statistics.median(quiet) * 1000:.0f} ms, max {max(quiet) * 1000:.0f} ms); "
-                  f"{sum(results['failures'].get(check, {}).values())} errors")
+            print(
+                f"    {check}: p50 {statistics.median(loud) * 1000:.0f} ms, max "
+                f"{max(loud) * 1000:.0f} ms (without attackers: p50 "
+                f"{statistics.median(quiet) * 1000:.0f} ms, max {max(quiet) * 1000:.0f} ms); "
+                f"{sum(results['failures'].get(check, {}).values())} errors"
+            )
     for kind, what in ATTACKS.items():
         counts = results["statuses"].get(kind, {})
         total = sum(counts.values())
         refused = counts.get("429", 0) + counts.get("400", 0)
         # A junk body the server stopped reading after its 400 ends in a closed connection.
         closed = sum(n for status, n in counts.items() if not status.isdigit())
-        print(f"    {what}: {total} requests, {refused} refused (429 or 400), {closed} cut off "
-              f"by the server, {total - refused - closed} answered "
-              f"{dict(sorted(counts.items()))}")
+        print(
+            f"    {what}: {total} requests, {refused} refused (429 or 400), {closed} cut off "
+            f"by the server, {total - refused - closed} answered "
+            f"{dict(sorted(counts.items()))}"
+        )
     slow = results["slow_connections"]
-    print(f"    three slow-header clients: {slow.get('opened', 0)} connections opened, "
-          f"{slow.get('closed by the server', 0)} closed by the server")
-    print(f"    server workers' memory: {memory_before / 2**20:.0f} MB before, "
-          f"{memory_after / 2**20:.0f} MB after "
-          f"({(memory_after - memory_before) / 2**20:+.0f} MB)")
+    print(
+        f"    three slow-header clients: {slow.get('opened', 0)} connections opened, "
+        f"{slow.get('closed by the server', 0)} closed by the server"
+    )
+    print(
+        f"    server workers' memory: {memory_before / 2**20:.0f} MB before, "
+        f"{memory_after / 2**20:.0f} MB after "
+        f"({(memory_after - memory_before) / 2**20:+.0f} MB)"
+    )
     lost = verify(env, results["completed"], cases)
     print(f"    lost answers: {lost} across {len(results['completed'])} completed assessments")
 
 
 def questions_by_step(env) -> dict[str, str]:
     out = subprocess.run(
-        [PYTHON, "-c", "import django, json; django.setup(); from pathway.models import "
-         "Question; print(json.dumps(dict(Question.objects.filter(pathway__status='published')"
-         ".values_list('code', 'step__code'))))"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+        [
+            PYTHON,
+            "-c",
+            "import django, json; django.setup(); from pathway.models import "
+            "Question; print(json.dumps(dict(Question.objects.filter(pathway__status='published')"
+            ".values_list('code', 'step__code'))))",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -276,8 +378,15 @@ print(lost)
 
 def verify(env, completed, cases: dict) -> int:
     data = json.dumps([completed, cases])
-    out = subprocess.run([PYTHON, "-c", VERIFY], cwd=ROOT, env=env, input=data,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [PYTHON, "-c", VERIFY],
+        cwd=ROOT,
+        env=env,
+        input=data,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return int(out.stdout.strip())
 
 
@@ -288,8 +397,10 @@ def main() -> None:
     if args.database == "env":  # inside .ci/with-postgres
         serve(os.environ["DATABASE_URL"], "PostgreSQL")
         return
-    print(f"make load: gunicorn with 2 workers, {USERS} concurrent users; the load generator "
-          "shares this machine's cores, so compare with the baseline, not across machines.")
+    print(
+        f"make load: gunicorn with 2 workers, {USERS} concurrent users; the load generator "
+        "shares this machine's cores, so compare with the baseline, not across machines."
+    )
     if args.database in (None, "sqlite"):
         workdir = tempfile.mkdtemp(prefix="pathway-load-")
         try:
@@ -297,8 +408,11 @@ def main() -> None:
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
     if args.database in (None, "postgres"):
-        subprocess.run([str(ROOT / ".ci" / "with-postgres"), PYTHON, "-m", "tests.load",
-                        "--database", "env"], cwd=ROOT, check=True)
+        subprocess.run(
+            [str(ROOT / ".ci" / "with-postgres"), PYTHON, "-m", "tests.load", "--database", "env"],
+            cwd=ROOT,
+            check=True,
+        )
 
 
 if __name__ == "__main__":

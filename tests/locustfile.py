@@ -27,13 +27,17 @@ from locust import FastHttpUser, User, between, constant, events, task
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = ("red_flags", "history", "exam")
 CASES = yaml.safe_load(
-    (ROOT / "seeds" / "pathways" / "lumbar-radicular" / "cases.yaml").read_text())["cases"]
+    (ROOT / "seeds" / "pathways" / "lumbar-radicular" / "cases.yaml").read_text()
+)["cases"]
 # Question code -> step code, from the published pathway (load.py passes it in).
 STEP_OF: dict[str, str] = json.loads(os.environ.get("LOAD_STEP_OF", "{}"))
 ANSWERS = {
     case["code"]: {
-        step: {code: value if isinstance(value, list) else str(value)
-               for code, value in case["answers"].items() if STEP_OF.get(code) == step}
+        step: {
+            code: value if isinstance(value, list) else str(value)
+            for code, value in case["answers"].items()
+            if STEP_OF.get(code) == step
+        }
         for step in STEPS
     }
     for case in CASES
@@ -65,10 +69,17 @@ def record(name, response_time, response=None, exception=None, **kwargs):
 def write_results(environment, **kwargs):
     path = os.environ.get("LOAD_RESULTS")
     if path:
-        Path(path).write_text(json.dumps({
-            "times": times, "statuses": statuses, "failures": failures, "completed": completed,
-            "slow_connections": slow_connections,
-        }))
+        Path(path).write_text(
+            json.dumps(
+                {
+                    "times": times,
+                    "statuses": statuses,
+                    "failures": failures,
+                    "completed": completed,
+                    "slow_connections": slow_connections,
+                }
+            )
+        )
 
 
 def next_address() -> str:
@@ -86,7 +97,8 @@ class Person(FastHttpUser):
     def on_start(self) -> None:
         self.address = next_address()
         self.client.cookiejar.set_policy(
-            DefaultCookiePolicy(secure_protocols=("https", "wss", "http")))
+            DefaultCookiePolicy(secure_protocols=("https", "wss", "http"))
+        )
 
     def headers(self, **extra: str) -> dict[str, str]:
         return {"X-Forwarded-For": self.address, **extra}
@@ -95,21 +107,33 @@ class Person(FastHttpUser):
         return next((c.value for c in self.client.cookiejar if c.name == "csrftoken"), "")
 
     def get(self, path: str, name: str, expect=(200,)):
-        with self.client.get(path, name=name, headers=self.headers(), catch_response=True,
-                             allow_redirects=False) as response:
+        with self.client.get(
+            path, name=name, headers=self.headers(), catch_response=True, allow_redirects=False
+        ) as response:
             self.judge(response, expect)
         return response
 
     def post(self, path: str, form: dict, name: str, expect=(302,), **headers: str):
         # Digits need no escaping: the 2 MB of junk is joined, not encoded, every time.
         junk = {k: v for k, v in form.items() if isinstance(v, str) and len(v) > 10_000}
-        body = urlencode({**{k: v for k, v in form.items() if k not in junk},
-                          "csrfmiddlewaretoken": self.csrf_token()}, doseq=True)
+        body = urlencode(
+            {
+                **{k: v for k, v in form.items() if k not in junk},
+                "csrfmiddlewaretoken": self.csrf_token(),
+            },
+            doseq=True,
+        )
         body += "".join(f"&{k}={v}" for k, v in junk.items())
-        with self.client.post(path, data=body, name=name, catch_response=True,
-                              allow_redirects=False, headers=self.headers(
-                                  **{"Content-Type": "application/x-www-form-urlencoded"},
-                                  **headers)) as response:
+        with self.client.post(
+            path,
+            data=body,
+            name=name,
+            catch_response=True,
+            allow_redirects=False,
+            headers=self.headers(
+                **{"Content-Type": "application/x-www-form-urlencoded"}, **headers
+            ),
+        ) as response:
             self.judge(response, expect)
         return response
 
@@ -179,8 +203,7 @@ class StepClinician(Person):
             return
         path = f"/a/{self.pk}/history/"
         self.get(path, "step GET")
-        self.post(path, {**ANSWERS[self.case["code"]]["history"], "nav": "continue"},
-                  "step POST")
+        self.post(path, {**ANSWERS[self.case["code"]]["history"], "nav": "continue"}, "step POST")
 
 
 class Bare(Person):
@@ -237,17 +260,22 @@ class JunkAnswers(Person):
         super().on_start()
         self.pk = self.start_assessment("attack: junk answers", expect=(302, *REFUSED))
         if self.pk:
-            self.post(f"/a/{self.pk}/red_flags/",
-                      {**ANSWERS[CASES[0]["code"]]["red_flags"], "nav": "continue"},
-                      "attack: junk answers")
+            self.post(
+                f"/a/{self.pk}/red_flags/",
+                {**ANSWERS[CASES[0]["code"]]["red_flags"], "nav": "continue"},
+                "attack: junk answers",
+            )
 
     @task
     def junk(self) -> None:
         if not self.pk:
             return
-        self.post(f"/a/{self.pk}/history/", {"age": f"{random.randrange(10**9)}{JUNK}",
-                                             "nav": "continue"},
-                  "attack: junk answers", expect=(200, *REFUSED))
+        self.post(
+            f"/a/{self.pk}/history/",
+            {"age": f"{random.randrange(10**9)}{JUNK}", "nav": "continue"},
+            "attack: junk answers",
+            expect=(200, *REFUSED),
+        )
 
 
 class PdfLoop(Person):
@@ -264,8 +292,9 @@ class PdfLoop(Person):
     @task
     def pdf(self) -> None:
         if self.pk:
-            self.get(f"/a/{self.pk}/handout.pdf?for=clinician", "attack: PDF",
-                     expect=(200, *REFUSED))
+            self.get(
+                f"/a/{self.pk}/handout.pdf?for=clinician", "attack: PDF", expect=(200, *REFUSED)
+            )
 
 
 class PasswordGuesser(Person):
@@ -279,10 +308,16 @@ class PasswordGuesser(Person):
 
     @task
     def guess(self) -> None:
-        self.post("/admin/login/", {"username": ADMIN_USERNAME,
-                                    "password": f"guess-{random.randrange(10**6)}",
-                                    "otp_token": "123456"},
-                  "attack: admin sign-in", expect=(200, *REFUSED))
+        self.post(
+            "/admin/login/",
+            {
+                "username": ADMIN_USERNAME,
+                "password": f"guess-{random.randrange(10**6)}",
+                "otp_token": "123456",
+            },
+            "attack: admin sign-in",
+            expect=(200, *REFUSED),
+        )
 
 
 class SlowHeaders(User):

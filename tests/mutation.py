@@ -9,7 +9,9 @@ EQUIVALENT with the reason; the score is caught / (all - equivalent).
 
     .venv/bin/python -m tests.mutation            # every engine module
     .venv/bin/python -m tests.mutation evaluate   # one module
-    MUTANT=pathway/engine/evaluate.py:12 .venv/bin/pytest tests/engine   # replay one mutant
+    # replay one mutant:
+    MUTANT=pathway/engine/evaluate.py:12 .venv/bin/python -m pytest -p tests.mutation_hook \
+        tests/pathway/engine
 
 Printed, never asserted: a slow machine must not fail anything.
 """
@@ -28,27 +30,48 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = ["conditions", "model", "evaluate", "lint", "invariants"]
-TESTS = ["tests/engine"]
+TESTS = ["tests/pathway/engine"]
 TIMEOUT = 180  # seconds a mutant's test run may take before it counts as caught (a hang)
 # Fewer generated examples per property test than the normal run: enough to kill a fault.
 ENV = {"HYPOTHESIS_EXAMPLES": "120", "DEBUG": "1"}
 
 SWAPS: dict[type, list[type]] = {
-    ast.Lt: [ast.LtE], ast.LtE: [ast.Lt], ast.Gt: [ast.GtE], ast.GtE: [ast.Gt],
-    ast.Eq: [ast.NotEq], ast.NotEq: [ast.Eq], ast.In: [ast.NotIn], ast.NotIn: [ast.In],
-    ast.Is: [ast.IsNot], ast.IsNot: [ast.Is], ast.And: [ast.Or], ast.Or: [ast.And],
-    ast.Add: [ast.Sub], ast.Sub: [ast.Add], ast.Mult: [ast.Div], ast.Div: [ast.Mult],
+    ast.Lt: [ast.LtE],
+    ast.LtE: [ast.Lt],
+    ast.Gt: [ast.GtE],
+    ast.GtE: [ast.Gt],
+    ast.Eq: [ast.NotEq],
+    ast.NotEq: [ast.Eq],
+    ast.In: [ast.NotIn],
+    ast.NotIn: [ast.In],
+    ast.Is: [ast.IsNot],
+    ast.IsNot: [ast.Is],
+    ast.And: [ast.Or],
+    ast.Or: [ast.And],
+    ast.Add: [ast.Sub],
+    ast.Sub: [ast.Add],
+    ast.Mult: [ast.Div],
+    ast.Div: [ast.Mult],
 }
 
 # (file, source line, mutation) -> why no behaviour can tell the mutant from the original.
 # Reviewed by hand; keyed on the line's text so it survives edits elsewhere in the file.
 EQUIVALENT: dict[tuple[str, str, str], str] = {
-    ("pathway/engine/model.py", "required: bool = False", "False -> True"):
-        "the engine never reads `required` (the step pages do); every snapshot sets it",
-    ("pathway/engine/model.py", "weight: float = 0.0", "0.0 -> 1.0"):
-        "only tier rules take the default weight, and tier rules never read it",
-    ("pathway/engine/model.py", "review_interval_days: int = 0", "0 -> 1"):
-        "the engine never reads a tier's review interval; every snapshot sets it",
+    (
+        "pathway/engine/model.py",
+        "required: bool = False",
+        "False -> True",
+    ): "the engine never reads `required` (the step pages do); every snapshot sets it",
+    (
+        "pathway/engine/model.py",
+        "weight: float = 0.0",
+        "0.0 -> 1.0",
+    ): "only tier rules take the default weight, and tier rules never read it",
+    (
+        "pathway/engine/model.py",
+        "review_interval_days: int = 0",
+        "0 -> 1",
+    ): "the engine never reads a tier's review interval; every snapshot sets it",
 }
 
 
@@ -73,13 +96,21 @@ def _sites(tree: ast.AST) -> Iterator[tuple[ast.AST, str, object]]:
     """Every place a mutation can go: (node, what, replacement)."""
     # How a dataclass is laid out, printed or compared by its derived fields (`slots`, and
     # `field(init=False, repr=False, compare=False)`) is declaration, not behaviour.
-    layout = {id(kw.value) for node in ast.walk(tree) if isinstance(node, ast.Call)
-              for kw in node.keywords if kw.arg in {"slots", "init", "repr", "compare"}}
-    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
-                  if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef
-                                | ast.AsyncFunctionDef)
-                  and node.body and isinstance(node.body[0], ast.Expr)
-                  and isinstance(node.body[0].value, ast.Constant)}
+    layout = {
+        id(kw.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        for kw in node.keywords
+        if kw.arg in {"slots", "init", "repr", "compare"}
+    }
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
     for node in ast.walk(tree):
         if isinstance(node, ast.Compare):
             for position, op in enumerate(node.ops):
@@ -107,9 +138,16 @@ def mutants(module: str) -> list[Mutant]:
     text = (ROOT / path).read_text()
     lines = text.splitlines()
     tree = ast.parse(text)
-    return [Mutant(path, i, getattr(node, "lineno", 0), what,
-                   lines[node.lineno - 1].strip() if getattr(node, "lineno", 0) else "")
-            for i, (node, what, _) in enumerate(_sites(tree))]
+    return [
+        Mutant(
+            path,
+            i,
+            getattr(node, "lineno", 0),
+            what,
+            lines[node.lineno - 1].strip() if getattr(node, "lineno", 0) else "",
+        )
+        for i, (node, what, _) in enumerate(_sites(tree))
+    ]
 
 
 def mutated_source(path: str, index: int) -> str:
@@ -151,9 +189,26 @@ def run(mutant: Mutant) -> tuple[Mutant, str, float]:
     env = {**os.environ, **ENV, "MUTANT": mutant.key}
     try:
         outcome = subprocess.run(
-            [sys.executable, "-m", "pytest", *TESTS, "-x", "-q", "-p", "tests.mutation_hook",
-             "-p", "no:randomly", "--no-header"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                *TESTS,
+                "-x",
+                "-q",
+                "-p",
+                "tests.mutation_hook",
+                "-p",
+                "no:randomly",
+                "--no-header",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
         verdict = "survived" if outcome.returncode == 0 else "caught"
     except subprocess.TimeoutExpired:
         verdict = "timeout"
@@ -163,8 +218,10 @@ def run(mutant: Mutant) -> tuple[Mutant, str, float]:
 def main(argv: list[str]) -> None:
     chosen = argv or MODULES
     all_mutants = [m for module in chosen for m in mutants(module)]
-    print(f"{len(all_mutants)} mutants in {', '.join(chosen)}; running the engine tests "
-          f"against each (time limit {TIMEOUT} s)")
+    print(
+        f"{len(all_mutants)} mutants in {', '.join(chosen)}; running the engine tests "
+        f"against each (time limit {TIMEOUT} s)"
+    )
     started = time.perf_counter()
     results = []
     with ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2))) as pool:
@@ -172,16 +229,20 @@ def main(argv: list[str]) -> None:
             results.append((mutant, verdict))
             if verdict == "survived":
                 note = mutant.equivalent
-                print(f"  survived {mutant.key} line {mutant.line}: {mutant.description}"
-                      f"  `{mutant.source}`" + (f"  [equivalent: {note}]" if note else ""),
-                      flush=True)
+                print(
+                    f"  survived {mutant.key} line {mutant.line}: {mutant.description}"
+                    f"  `{mutant.source}`" + (f"  [equivalent: {note}]" if note else ""),
+                    flush=True,
+                )
     equivalent = sum(1 for m, v in results if v == "survived" and m.equivalent)
     caught = sum(1 for _, v in results if v in {"caught", "timeout"})
     hung = sum(1 for _, v in results if v == "timeout")
     scored = len(results) - equivalent
-    print(f"\n{caught} of {scored} non-equivalent mutants caught "
-          f"({100 * caught / max(scored, 1):.1f}%); {equivalent} equivalent, {hung} caught by "
-          f"the time limit; {time.perf_counter() - started:.0f} s")
+    print(
+        f"\n{caught} of {scored} non-equivalent mutants caught "
+        f"({100 * caught / max(scored, 1):.1f}%); {equivalent} equivalent, {hung} caught by "
+        f"the time limit; {time.perf_counter() - started:.0f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -20,26 +20,48 @@ from pathway import models as pm
 from pathway import services
 from pathway.seeds import writer
 from pathway.seeds.schema import SeedError
-from tests.engine.conftest import regression_cases
+from tests.helpers import regression_cases
 from tests.pathway import vocabulary
 
 CODES = list(vocabulary.QUESTIONS)
 STEP_OF = {code: step for code, (step, _, _) in vocabulary.QUESTIONS.items()}
-EXAMPLES = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                           HealthCheck.too_slow])
+EXAMPLES = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 junk_text = st.one_of(
     st.text(max_size=30),
     st.text(min_size=2000, max_size=5000),
-    st.sampled_from(["-1", "1e9", "NaN", "3.5", "", " ", "null", "yes", "none", "<script>",
-                     "' OR 1=1 --", "\x00", "\uff19", "5\n5"]),
-    st.integers(-10**12, 10**12).map(str),
+    st.sampled_from(
+        [
+            "-1",
+            "1e9",
+            "NaN",
+            "3.5",
+            "",
+            " ",
+            "null",
+            "yes",
+            "none",
+            "<script>",
+            "' OR 1=1 --",
+            "\x00",
+            "\uff19",
+            "5\n5",
+        ]
+    ),
+    st.integers(-(10**12), 10**12).map(str),
 )
-field_names = st.one_of(st.sampled_from(CODES), st.text(min_size=1, max_size=20),
-                        st.sampled_from(["nav", "changed", "csrfmiddlewaretoken", "was_age"]))
-form_data = st.dictionaries(field_names, st.one_of(junk_text, st.lists(junk_text, max_size=4)),
-                            max_size=8)
+field_names = st.one_of(
+    st.sampled_from(CODES),
+    st.text(min_size=1, max_size=20),
+    st.sampled_from(["nav", "changed", "csrfmiddlewaretoken", "was_age"]),
+)
+form_data = st.dictionaries(
+    field_names, st.one_of(junk_text, st.lists(junk_text, max_size=4)), max_size=8
+)
 
 
 @pytest.fixture
@@ -55,8 +77,9 @@ def stored(assessment):
 
 @EXAMPLES
 @given(step=st.sampled_from(["red_flags", "history", "exam"]), data=form_data)
-def test_random_step_posts_never_fail_and_invalid_ones_change_nothing(client, assessment,
-                                                                       step, data):
+def test_random_step_posts_never_fail_and_invalid_ones_change_nothing(
+    client, assessment, step, data
+):
     before = stored(assessment)
     url = reverse("step", kwargs={"pk": assessment.pk, "step": step})
     response = client.post(url, {**data, "nav": data.get("nav", "continue")})
@@ -69,8 +92,9 @@ def test_random_step_posts_never_fail_and_invalid_ones_change_nothing(client, as
 
 @EXAMPLES
 @given(code=st.sampled_from(CODES), value=st.one_of(junk_text, st.lists(junk_text, max_size=3)))
-def test_random_htmx_answers_never_fail_and_invalid_ones_change_nothing(client, assessment,
-                                                                        code, value):
+def test_random_htmx_answers_never_fail_and_invalid_ones_change_nothing(
+    client, assessment, code, value
+):
     before = stored(assessment)
     url = reverse("step", kwargs={"pk": assessment.pk, "step": STEP_OF[code]})
     response = client.post(url, {code: value, "changed": code}, HTTP_HX_REQUEST="true")
@@ -84,10 +108,11 @@ def test_random_htmx_answers_never_fail_and_invalid_ones_change_nothing(client, 
 
 
 @EXAMPLES
-@given(path=st.sampled_from(["review", "result", "handout", "handout_pdf", "handout_css",
-                             "resume"]),
-       query=st.dictionaries(st.sampled_from(["for", "paper", "x"]), junk_text, max_size=2),
-       method=st.sampled_from(["get", "post", "put", "delete"]))
+@given(
+    path=st.sampled_from(["review", "result", "handout", "handout_pdf", "handout_css", "resume"]),
+    query=st.dictionaries(st.sampled_from(["for", "paper", "x"]), junk_text, max_size=2),
+    method=st.sampled_from(["get", "post", "put", "delete"]),
+)
 def test_random_requests_to_other_pages_never_fail(client, assessment, path, query, method):
     url = reverse(path, kwargs={"pk": assessment.pk})
     before = stored(assessment)
@@ -109,17 +134,27 @@ def test_an_unknown_assessment_or_step_is_a_clear_404(client, seeded):
 
 
 json_values = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=False),
-              st.text(max_size=20), st.sampled_from(CODES)),
-    lambda children: st.one_of(st.lists(children, max_size=3),
-                               st.dictionaries(st.one_of(st.sampled_from(CODES),
-                                                         st.text(max_size=8)), children,
-                                               max_size=4)),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**6), 10**6),
+        st.floats(allow_nan=False),
+        st.text(max_size=20),
+        st.sampled_from(CODES),
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=3),
+        st.dictionaries(
+            st.one_of(st.sampled_from(CODES), st.text(max_size=8)), children, max_size=4
+        ),
+    ),
     max_leaves=12,
 )
 assess_documents = st.one_of(
-    st.builds(lambda answers: {"answers": answers},
-              st.dictionaries(st.sampled_from(CODES), json_values, max_size=6)),
+    st.builds(
+        lambda answers: {"answers": answers},
+        st.dictionaries(st.sampled_from(CODES), json_values, max_size=6),
+    ),
     json_values,
 )
 
@@ -146,30 +181,66 @@ def test_assess_with_random_input_exits_2_with_one_line_or_gives_json(seeded, do
 def counts():
     from kb.models import Entry, Source
 
-    return (Source.objects.count(), Entry.objects.count(), pm.Pathway.objects.count(),
-            pm.Rule.objects.count(), pm.Criterion.objects.count())
+    return (
+        Source.objects.count(),
+        Entry.objects.count(),
+        pm.Pathway.objects.count(),
+        pm.Rule.objects.count(),
+        pm.Criterion.objects.count(),
+    )
 
 
 yaml_values = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=15),
-              st.sampled_from(["L5", "yes", "mrc", "power <= 3", "[a, b]", "2030-01-01"])),
-    lambda children: st.one_of(st.lists(children, max_size=3),
-                               st.dictionaries(st.sampled_from(
-                                   ["slug", "code", "title", "when", "type", "roots", "sources",
-                                    "options", "answers", "effect", "x"]), children, max_size=5)),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.text(max_size=15),
+        st.sampled_from(["L5", "yes", "mrc", "power <= 3", "[a, b]", "2030-01-01"]),
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=3),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "slug",
+                    "code",
+                    "title",
+                    "when",
+                    "type",
+                    "roots",
+                    "sources",
+                    "options",
+                    "answers",
+                    "effect",
+                    "x",
+                ]
+            ),
+            children,
+            max_size=5,
+        ),
+    ),
     max_leaves=15,
 )
 
 
 @EXAMPLES
-@given(filename=st.sampled_from(["kb/muscles.yaml", "kb/sources.yaml", "kb/odd.yaml",
-                                 "pathways/lumbar-radicular/rules.yaml",
-                                 "pathways/lumbar-radicular/questions.yaml",
-                                 "pathways/lumbar-radicular/pathway.yaml"]),
-       content=st.one_of(yaml_values.map(lambda v: yaml.safe_dump(v)),
-                         st.text(max_size=200)))
-def test_malformed_seed_files_are_reported_and_change_nothing(seeded, tmp_path_factory,
-                                                              filename, content):
+@given(
+    filename=st.sampled_from(
+        [
+            "kb/muscles.yaml",
+            "kb/sources.yaml",
+            "kb/odd.yaml",
+            "pathways/lumbar-radicular/rules.yaml",
+            "pathways/lumbar-radicular/questions.yaml",
+            "pathways/lumbar-radicular/pathway.yaml",
+        ]
+    ),
+    content=st.one_of(yaml_values.map(lambda v: yaml.safe_dump(v)), st.text(max_size=200)),
+)
+def test_malformed_seed_files_are_reported_and_change_nothing(
+    seeded, tmp_path_factory, filename, content
+):
     import shutil
 
     from django.conf import settings as django_settings

@@ -19,8 +19,11 @@ def section(text: str, title: str) -> str:
 
 
 def table_rows(text: str) -> list[list[str]]:
-    return [[cell.strip() for cell in line.strip("|").split("|")]
-            for line in text.splitlines() if line.startswith("| `")]
+    return [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in text.splitlines()
+        if line.startswith("| `")
+    ]
 
 
 def test_the_vocabulary_lists_every_question_and_option_of_the_seeded_pathway():
@@ -29,8 +32,11 @@ def test_the_vocabulary_lists_every_question_and_option_of_the_seeded_pathway():
     for step in re.split(r"\n### ", section(text, "Questions"))[1:]:
         step_code = re.match(r".*\(`(\w+)`\)", step).group(1)
         for code, kind, _prompt, answers in table_rows(step):
-            documented[code.strip("`")] = (step_code, kind.split()[0],
-                                           re.findall(r"`([\w]+)`", answers))
+            documented[code.strip("`")] = (
+                step_code,
+                kind.split()[0],
+                re.findall(r"`([\w]+)`", answers),
+            )
     seeded = {}
     for question in seeds("questions.yaml")["questions"]:
         options = [o["code"] for o in question.get("options", [])]
@@ -46,15 +52,13 @@ def test_the_vocabulary_lists_every_tier_and_level():
     text = (ROOT / "docs" / "vocabulary.md").read_text(encoding="utf-8")
     pathway = seeds("pathway.yaml")
     for title, key in (("Tiers", "tiers"), ("Levels", "levels")):
-        rows = [(code.strip("`"), name)
-                for code, name in table_rows(section(text, title))]
+        rows = [(code.strip("`"), name) for code, name in table_rows(section(text, title))]
         assert rows == [(item["code"], item["title"]) for item in pathway[key]], title
 
 
 def test_the_architecture_page_names_only_files_that_exist():
     text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
-    named = set(re.findall(r"`((?:pathway|kb|templates|static|tests|seeds|docs)/[\w./-]+)`",
-                           text))
+    named = set(re.findall(r"`((?:pathway|kb|templates|static|tests|seeds|docs)/[\w./-]+)`", text))
     assert named
     assert sorted(path for path in named if not (ROOT / path).exists()) == []
 

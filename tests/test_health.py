@@ -18,10 +18,12 @@ PROBE = (
 
 def run(database: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(DEBUG="1", DATABASE_URL=f"sqlite:///{database}",
-               DJANGO_SETTINGS_MODULE="pathway.settings")
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, check=False)
+    env.update(
+        DEBUG="1", DATABASE_URL=f"sqlite:///{database}", DJANGO_SETTINGS_MODULE="pathway.settings"
+    )
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
 
 
 def probe(database: Path) -> list[str]:

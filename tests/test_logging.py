@@ -25,8 +25,11 @@ def test_mask_keeps_the_reference_and_drops_the_rest():
 
 
 def test_djangos_request_log_never_holds_a_full_assessment_id(client, seeded):
-    handlers = [h for h in logging.getLogger().handlers
-                if any(isinstance(f, MaskAssessmentIds) for f in h.filters)]
+    handlers = [
+        h
+        for h in logging.getLogger().handlers
+        if any(isinstance(f, MaskAssessmentIds) for f in h.filters)
+    ]
     assert handlers, "the root handler masks assessment ids"
     stream = io.StringIO()
     previous = handlers[0].setStream(stream)
@@ -48,9 +51,15 @@ def free_port() -> int:
 def test_gunicorns_access_and_error_logs_never_hold_a_full_assessment_id(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}}
-    env.update(SECRET_KEY=SECRET, ALLOWED_HOSTS="127.0.0.1", SECURE_SSL_REDIRECT="0",
-               DJANGO_SETTINGS_MODULE="pathway.settings", BIND=f"127.0.0.1:{port}",
-               WORKERS="1", DATABASE_URL=f"sqlite:///{tmp_path}/missing.sqlite3")
+    env.update(
+        SECRET_KEY=SECRET,
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",
+        DJANGO_SETTINGS_MODULE="pathway.settings",
+        BIND=f"127.0.0.1:{port}",
+        WORKERS="1",
+        DATABASE_URL=f"sqlite:///{tmp_path}/missing.sqlite3",
+    )
     log_path = tmp_path / "gunicorn.log"
     with log_path.open("w") as log:
         serve_and_request(env, log, port, pk := uuid.uuid4())
@@ -60,9 +69,18 @@ def test_gunicorns_access_and_error_logs_never_hold_a_full_assessment_id(tmp_pat
 
 
 def serve_and_request(env, log, port, pk) -> None:
-    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "pathway.wsgi",
-                               "--config", "gunicorn.conf.py"], cwd=ROOT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "pathway.wsgi",
+            "--config",
+            "gunicorn.conf.py",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         for _ in range(100):
             try:
@@ -70,8 +88,10 @@ def serve_and_request(env, log, port, pk) -> None:
                     # One unknown page (Django logs "Not Found") and one that fails (no
                     # database: an error with a traceback), both with the id in the URL.
                     for path in (f"/nowhere/{pk}/", f"/a/{pk}/review/"):
-                        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                     f"Referer: http://127.0.0.1/a/{pk}/\r\n\r\n".encode())
+                        sock.sendall(
+                            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                            f"Referer: http://127.0.0.1/a/{pk}/\r\n\r\n".encode()
+                        )
                         time.sleep(0.5)
                     sock.recv(65536)
                 break

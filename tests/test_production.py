@@ -27,11 +27,19 @@ PRODUCTION = {
 
 
 def test_manage_py_check_deploy_is_clean_with_production_settings():
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy",
-                             "--fail-level", "WARNING"], cwd=ROOT, env={**env, **PRODUCTION},
-                            capture_output=True, text=True, check=False)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**env, **PRODUCTION},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -53,8 +61,12 @@ def test_no_template_has_inline_scripts_or_styles():
             assert chunk.split(">", 1)[0].strip().startswith("src="), path
 
 
-@override_settings(SECURE_HSTS_SECONDS=31536000, SECURE_HSTS_INCLUDE_SUBDOMAINS=True,
-                   SESSION_COOKIE_SECURE=True, CSRF_COOKIE_SECURE=True)
+@override_settings(
+    SECURE_HSTS_SECONDS=31536000,
+    SECURE_HSTS_INCLUDE_SUBDOMAINS=True,
+    SESSION_COOKIE_SECURE=True,
+    CSRF_COOKIE_SECURE=True,
+)
 def test_https_responses_carry_hsts_and_cookies_are_secure(seeded):
     client = Client()  # a fresh handler reads the overridden settings
     response = client.get(reverse("start"), secure=True)
@@ -64,7 +76,7 @@ def test_https_responses_carry_hsts_and_cookies_are_secure(seeded):
 
 def test_assessment_and_handout_pages_are_private(client, seeded):
     assessment = services.assessment_start(pathway=pm.Pathway.objects.published().get())
-    from tests.engine.conftest import regression_cases
+    from tests.helpers import regression_cases
 
     services.answers_record(assessment=assessment, values=regression_cases()[0]["answers"])
     for name in ("review", "result", "handout", "handout_pdf"):
@@ -80,7 +92,8 @@ def test_purge_deletes_only_assessments_older_than_the_retention(seeded, capsys)
     services.answers_record(assessment=old, values={"age": 40})
     recent = services.assessment_start(pathway=pathway)
     pm.Assessment.objects.filter(pk=old.pk).update(
-        updated_at=timezone.now() - dt.timedelta(days=91))
+        updated_at=timezone.now() - dt.timedelta(days=91)
+    )
     call_command("purge_assessments", "--dry-run")
     assert pm.Assessment.objects.filter(pk=old.pk).exists()
     assert "1 assessment(s)" in capsys.readouterr().out
@@ -106,12 +119,15 @@ def test_every_response_denies_device_features(client, seeded):
 
 def old_assessments(pathway, count: int, answers: int = 4) -> None:
     long_ago = timezone.now() - dt.timedelta(days=400)
-    made = pm.Assessment.objects.bulk_create(pm.Assessment(pathway=pathway)
-                                             for _ in range(count))
-    pm.Answer.objects.bulk_create(pm.Answer(assessment=a, question=f"q{n}", value=n)
-                                  for a in made for n in range(answers))
-    pm.AnswerChange.objects.bulk_create(pm.AnswerChange(assessment=a, question=f"q{n}", value=n)
-                                        for a in made for n in range(answers))
+    made = pm.Assessment.objects.bulk_create(pm.Assessment(pathway=pathway) for _ in range(count))
+    pm.Answer.objects.bulk_create(
+        pm.Answer(assessment=a, question=f"q{n}", value=n) for a in made for n in range(answers)
+    )
+    pm.AnswerChange.objects.bulk_create(
+        pm.AnswerChange(assessment=a, question=f"q{n}", value=n)
+        for a in made
+        for n in range(answers)
+    )
     pm.Assessment.objects.filter(pk__in=[a.pk for a in made]).update(updated_at=long_ago)
 
 
@@ -120,8 +136,9 @@ def test_purge_deletes_in_bounded_batches_without_loading_answers(seeded):
     old_assessments(pathway, 25)
     keep = services.assessment_start(pathway=pathway)
     with CaptureQueriesContext(connection) as queries:
-        call_command("purge_assessments", "--batch-size", "10", "--pause", "0",
-                     stdout=io.StringIO())
+        call_command(
+            "purge_assessments", "--batch-size", "10", "--pause", "0", stdout=io.StringIO()
+        )
     assert list(pm.Assessment.objects.all()) == [keep]
     assert not pm.Answer.objects.exclude(assessment=keep).exists()
     assert not pm.AnswerChange.objects.exclude(assessment=keep).exists()
@@ -138,8 +155,9 @@ def test_purge_costs_the_same_statements_per_batch_whatever_the_size(seeded):
     for count, answers in ((10, 2), (10, 40)):
         old_assessments(pathway, count, answers)
         with CaptureQueriesContext(connection) as queries:
-            call_command("purge_assessments", "--batch-size", "10", "--pause", "0",
-                         stdout=io.StringIO())
+            call_command(
+                "purge_assessments", "--batch-size", "10", "--pause", "0", stdout=io.StringIO()
+            )
         counts.append(len(queries.captured_queries))
     assert counts[0] == counts[1]
 

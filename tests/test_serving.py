@@ -24,12 +24,26 @@ def free_port() -> int:
 def server(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}}
-    env.update(SECRET_KEY=SECRET, ALLOWED_HOSTS="127.0.0.1", SECURE_SSL_REDIRECT="0",
-               DJANGO_SETTINGS_MODULE="pathway.settings", BIND=f"127.0.0.1:{port}",
-               DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
-    process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "pathway.wsgi",
-                                "--config", "gunicorn.conf.py"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env.update(
+        SECRET_KEY=SECRET,
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",
+        DJANGO_SETTINGS_MODULE="pathway.settings",
+        BIND=f"127.0.0.1:{port}",
+        DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+    )
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "pathway.wsgi",
+            "--config",
+            "gunicorn.conf.py",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(100):
             if healthz(port, timeout=1) == 200:

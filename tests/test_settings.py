@@ -11,14 +11,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_django(env: dict[str, str]) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG",
-                                                              "DATABASE_URL"}}
+    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}}
     return subprocess.run(
-        [sys.executable, "-c",
-         "import django; django.setup(); from django.conf import settings; "
-         "print(settings.DATABASES['default']['ENGINE'], settings.DEBUG)"],
-        cwd=ROOT, env={**base, "DJANGO_SETTINGS_MODULE": "pathway.settings", **env},
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.DATABASES['default']['ENGINE'], settings.DEBUG)",
+        ],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "pathway.settings", **env},
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -29,15 +34,21 @@ def test_it_refuses_to_start_with_debug_off_and_no_secret():
 
 
 def test_it_refuses_the_development_secret_in_production():
-    result = run_django({"DEBUG": "0", "SECRET_KEY": "django-insecure-development-only-never-"
-                                                     "use-in-production"})
+    result = run_django(
+        {"DEBUG": "0", "SECRET_KEY": "django-insecure-development-only-never-use-in-production"}
+    )
     assert result.returncode != 0
     assert "development key" in result.stderr
 
 
 def test_it_starts_in_production_with_a_secret_and_uses_database_url():
-    result = run_django({"DEBUG": "false", "SECRET_KEY": STRONG,
-                         "DATABASE_URL": "postgres://app@127.0.0.1:5432/pathway"})
+    result = run_django(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": STRONG,
+            "DATABASE_URL": "postgres://app@127.0.0.1:5432/pathway",
+        }
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.postgresql", "False"]
 

@@ -26,8 +26,16 @@ from playwright.sync_api import Page, sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 SEEDED = ROOT / "seeds" / "pathways" / "lumbar-radicular"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 SIZES = {"desktop": (1280, 800), "phone": (375, 812)}
 
 
@@ -50,18 +58,22 @@ class Server:
 
     def __enter__(self) -> str:
         self.workdir = tempfile.mkdtemp(prefix="pathway-walk-")
-        env = {**os.environ, "DEBUG": "1",
-               "DATABASE_URL": f"sqlite:///{self.workdir}/walk.sqlite3"}
+        env = {**os.environ, "DEBUG": "1", "DATABASE_URL": f"sqlite:///{self.workdir}/walk.sqlite3"}
         python = str(ROOT / ".venv" / "bin" / "python")
         for command in (["migrate", "--no-input", "-v0"], ["load_seeds"]):
-            subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True,
-                           capture_output=True)
+            subprocess.run(
+                [python, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True
+            )
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         self.process = subprocess.Popen(
             [python, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         url = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
@@ -104,7 +116,8 @@ class Counter:
         return self.page.evaluate(
             "() => { const e = document.activeElement; return {tag: e.tagName, "
             "name: e.name || '', value: e.value || '', type: e.type || '', "
-            "text: (e.textContent || '').trim().slice(0, 60), checked: !!e.checked}; }")
+            "text: (e.textContent || '').trim().slice(0, 60), checked: !!e.checked}; }"
+        )
 
     def tab_to(self, matches, limit: int = 400) -> None:
         for _ in range(limit):
@@ -120,7 +133,8 @@ def shortcut_plan(page: Page, step_answers: dict) -> list[tuple]:
     fills = page.evaluate(
         "() => Array.from(document.querySelectorAll('[data-fill-group]')).map(b => ({"
         "value: b.value, codes: Array.from(document.querySelectorAll("
-        "'#grid-' + b.dataset.fillGroup + ' tr[id^=q-]')).map(r => r.id.slice(2))}))")
+        "'#grid-' + b.dataset.fillGroup + ' tr[id^=q-]')).map(r => r.id.slice(2))}))"
+    )
     by_group: dict[str, list[dict]] = {}
     for fill in fills:
         by_group.setdefault(fill["value"].split(":")[0], []).append(fill)
@@ -144,7 +158,8 @@ def shortcut_plan(page: Page, step_answers: dict) -> list[tuple]:
     # In page order, as a clinician (and the Tab key) goes down the page.
     order = page.evaluate(
         "() => Array.from(document.querySelectorAll('input[name], button[data-fill-group]'))"
-        ".map(e => e.dataset.fillGroup ? e.value : e.name)")
+        ".map(e => e.dataset.fillGroup ? e.value : e.name)"
+    )
     return sorted(plan, key=lambda action: order.index(action[1]))
 
 
@@ -164,14 +179,15 @@ def walk(page: Page, site: str, case: dict, *, keyboard: bool) -> Counter:
         step_answers = {code: case["answers"][code] for code in order if code in case["answers"]}
         plan = shortcut_plan(page, step_answers)
         if keyboard:
-            page.evaluate("() => { document.activeElement && document.activeElement.blur(); "
-                          "window.scrollTo(0, 0); }")
+            page.evaluate(
+                "() => { document.activeElement && document.activeElement.blur(); "
+                "window.scrollTo(0, 0); }"
+            )
         for action in plan:
             if action[0] == "fill":
                 selector = f'[data-fill-group][value="{action[1]}"]'
                 if keyboard:
-                    counter.tab_to(lambda f, v=action[1]: f["tag"] == "BUTTON"
-                                   and f["value"] == v)
+                    counter.tab_to(lambda f, v=action[1]: f["tag"] == "BUTTON" and f["value"] == v)
                     counter.press("Enter")
                 else:
                     counter.click(selector)
@@ -242,13 +258,15 @@ def heights(browser, site: str, case: dict, *, javascript: bool) -> dict[str, di
     context.close()
     out: dict[str, dict[str, int]] = {}
     for size, (width, height) in SIZES.items():
-        context = browser.new_context(viewport={"width": width, "height": height},
-                                      java_script_enabled=javascript)
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, java_script_enabled=javascript
+        )
         page = context.new_page()
         for name in ("red_flags", "history", "exam", "review", "result"):
             page.goto(f"{base}/{name}/")
             out.setdefault(name, {})[size] = page.evaluate(
-                "() => document.documentElement.scrollHeight")
+                "() => document.documentElement.scrollHeight"
+            )
         if size == "desktop":
             page.goto(f"{base}/result/")
             out["review links"] = {"desktop": page.evaluate("() => 0")}
@@ -270,7 +288,8 @@ def pdf_pages(site: str, browser, codes: list[str]) -> dict[str, dict[str, int]]
         for variant in ("patient", "clinician"):
             for paper in ("a4", "letter"):
                 with urllib.request.urlopen(  # noqa: S310
-                        f"{base}/handout.pdf?for={variant}&paper={paper}") as response:
+                    f"{base}/handout.pdf?for={variant}&paper={paper}"
+                ) as response:
                     data = response.read()
                 path = Path(tempfile.mkdtemp()) / "h.pdf"
                 path.write_bytes(data)
@@ -279,10 +298,8 @@ def pdf_pages(site: str, browser, codes: list[str]) -> dict[str, dict[str, int]]
 
 
 def page_count(path: Path) -> int:
-    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
-                          check=True).stdout
-    return int(next(line.split()[-1] for line in info.splitlines()
-                    if line.startswith("Pages:")))
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
 
 
 def main() -> None:
@@ -296,15 +313,20 @@ def main() -> None:
             counter = walk(context.new_page(), site, case, keyboard=keyboard)
             context.close()
             if keyboard:
-                detail = ", ".join(f"{k} {n}" for k, n in sorted(counter.keys.items(),
-                                                               key=lambda kv: -kv[1])[:6])
+                detail = ", ".join(
+                    f"{k} {n}" for k, n in sorted(counter.keys.items(), key=lambda kv: -kv[1])[:6]
+                )
                 print(f"  keyboard alone: {counter.total_keys} key presses ({detail}, ...)")
             else:
-                print(f"  mouse: {counter.clicks} clicks and {counter.typed} typed characters "
-                      "(Start not counted)")
+                print(
+                    f"  mouse: {counter.clicks} clicks and {counter.typed} typed characters "
+                    "(Start not counted)"
+                )
         for javascript in (True, False):
-            print(f"\nPage heights, px, JavaScript {'on' if javascript else 'off'} "
-                  "(desktop 1280x800, phone 375x812)")
+            print(
+                f"\nPage heights, px, JavaScript {'on' if javascript else 'off'} "
+                "(desktop 1280x800, phone 375x812)"
+            )
             for name, sizes in heights(browser, site, case, javascript=javascript).items():
                 print(f"  {name:<14} " + "   ".join(f"{s} {v}" for s, v in sizes.items()))
         print("\nHandout PDF pages")

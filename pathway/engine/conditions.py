@@ -235,19 +235,22 @@ def check_criterion(criterion: Criterion, spec: SubjectSpec | None) -> list[str]
     for value in values:
         if spec.kind in {"number", "mrc"}:
             if isinstance(value, bool) or not isinstance(value, int):
-                errors.append(f"{subject} is a {spec.kind}: the value must be a whole number, "
-                              f"not {value!r}")
+                errors.append(
+                    f"{subject} is a {spec.kind}: the value must be a whole number, not {value!r}"
+                )
             elif (spec.minimum is not None and value < spec.minimum) or (
                 spec.maximum is not None and value > spec.maximum
             ):
-                errors.append(f"{value} is outside the range of {subject} "
-                              f"({spec.minimum}-{spec.maximum})")
+                errors.append(
+                    f"{value} is outside the range of {subject} ({spec.minimum}-{spec.maximum})"
+                )
         elif not isinstance(value, str):
             errors.append(f"{subject} takes a code, not {value!r}")
         elif value not in spec.codes:
             what = "level" if spec.kind == "level" else "option"
-            errors.append(f"'{value}' is not a {what} of {subject} "
-                          f"(known: {', '.join(sorted(spec.codes))})")
+            errors.append(
+                f"'{value}' is not a {what} of {subject} (known: {', '.join(sorted(spec.codes))})"
+            )
     return errors
 
 
@@ -281,8 +284,9 @@ def compile_criterion(criterion: Criterion) -> Predicate:
         return lambda facts: facts.get(subject, missing) in members
     if op == "not_in":
         members = frozenset(value)  # type: ignore[arg-type]
-        return lambda facts: (x := facts.get(subject, missing)) is not missing and (
-            x not in members)
+        return lambda facts: (
+            (x := facts.get(subject, missing)) is not missing and (x not in members)
+        )
     if op == "lt":
         return lambda facts: (x := facts.get(subject, missing)) is not missing and x < value
     if op == "lte":
@@ -294,8 +298,7 @@ def compile_criterion(criterion: Criterion) -> Predicate:
     if op == "contains":
         return lambda facts: value in facts.get(subject, ())
     if op == "not_contains":
-        return lambda facts: (x := facts.get(subject, missing)) is not missing and (
-            value not in x)
+        return lambda facts: (x := facts.get(subject, missing)) is not missing and (value not in x)
     raise ValueError(f"unknown op {op!r}")
 
 
@@ -336,4 +339,3 @@ def hits(compiled: Compiled, facts: Mapping[str, Any]) -> list[Criterion] | None
 
 def true_criteria(condition: Condition, facts: Mapping[str, Any]) -> list[Criterion] | None:
     return hits(compile_condition(condition), facts)
-

@@ -1,4 +1,4 @@
-"""Evaluate answers against a content snapshot (design.md section 4).
+"""Evaluate answers against a content snapshot (docs/architecture.md, the engine).
 
 In order: validate the answers; drop answers to questions whose enable-when is false; localise
 (score rules, threshold and margin); dispose (tier rules, most urgent wins, else the default);
@@ -118,7 +118,7 @@ class Result:
         return named[0] if named else None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form (`manage.py assess`, design.md section 5)."""
+        """The JSON form (`manage.py assess`)."""
 
         def because(items: tuple[Because, ...]) -> list[str]:
             return [str(b) for b in items]
@@ -132,22 +132,32 @@ class Result:
                 {
                     "code": s.code,
                     "score": s.score,
-                    "because": [f"{f.rule.title} ({f.rule.weight:+g}): "
-                                + "; ".join(because(f.because)) for f in s.fired],
+                    "because": [
+                        f"{f.rule.title} ({f.rule.weight:+g}): " + "; ".join(because(f.because))
+                        for f in s.fired
+                    ],
                 }
                 for s in self.differential
             ],
             "fired": [
-                {"rule": f.rule.code, "effect": f.rule.effect, "target": f.rule.target,
-                 "because": because(f.because)}
+                {
+                    "rule": f.rule.code,
+                    "effect": f.rule.effect,
+                    "target": f.rule.target,
+                    "because": because(f.because),
+                }
                 for f in self.fired
             ],
             "red_flags_incomplete": list(self.red_flags_incomplete),
             "exam_incomplete": list(self.exam_incomplete),
             "what_would_change": [
-                {"question": c.question,
-                 "from": list(c.before) if isinstance(c.before, tuple) else c.before,
-                 "to": c.after, "tier": c.tier, "level": c.level}
+                {
+                    "question": c.question,
+                    "from": list(c.before) if isinstance(c.before, tuple) else c.before,
+                    "to": c.after,
+                    "tier": c.tier,
+                    "level": c.level,
+                }
                 for c in self.what_would_change
             ],
         }
@@ -191,16 +201,18 @@ def _validate_one(question: QuestionSpec, value: Any) -> Answer:
         if not isinstance(value, str):
             raise AnswerError(code, value, "expected one option code")
         if value not in question.option_set:
-            raise AnswerError(code, value, "unknown option (known: "
-                              f"{', '.join(question.option_codes)})")
+            raise AnswerError(
+                code, value, f"unknown option (known: {', '.join(question.option_codes)})"
+            )
         return value
     if question.type == "multi":
         if not isinstance(value, list | tuple):
             raise AnswerError(code, value, "expected a list of option codes")
         for item in value:
             if not isinstance(item, str) or item not in question.option_set:
-                raise AnswerError(code, item, "unknown option (known: "
-                                  f"{', '.join(question.option_codes)})")
+                raise AnswerError(
+                    code, item, f"unknown option (known: {', '.join(question.option_codes)})"
+                )
         chosen = set(value)
         for alone in EXCLUSIVE_OPTIONS & chosen:
             if len(chosen) > 1:
@@ -214,8 +226,9 @@ def _validate_one(question: QuestionSpec, value: Any) -> Answer:
 # --- evaluation --------------------------------------------------------------------------------
 
 
-def evaluate(snapshot: Snapshot, answers: Mapping[str, Any], *,
-             what_would_change: bool = True) -> Result:
+def evaluate(
+    snapshot: Snapshot, answers: Mapping[str, Any], *, what_would_change: bool = True
+) -> Result:
     """Evaluate answers against a snapshot. Raises AnswerError for an invalid answer."""
     valid = validate(snapshot, answers)
     result = _decide(snapshot, valid)
@@ -257,8 +270,9 @@ def not_done(answer: Answer | None) -> bool:
 
 def _explain(rule: RuleSpec, facts: Mapping[str, Any]) -> FiredRule:
     """The fired rule with every criterion that holds. Call only when the rule holds."""
-    return FiredRule(rule, tuple(Because(c, facts.get(c.subject))
-                                 for c in hits(rule.check, facts) or ()))
+    return FiredRule(
+        rule, tuple(Because(c, facts.get(c.subject)) for c in hits(rule.check, facts) or ())
+    )
 
 
 def _decide(snapshot: Snapshot, valid: Mapping[str, Answer]) -> Result:
@@ -282,16 +296,23 @@ def _decide(snapshot: Snapshot, valid: Mapping[str, Answer]) -> Result:
 
     # Dispose: every tier rule; the most urgent fired tier wins.
     facts["level"] = level
-    fired_tiers = [_explain(rule, facts) for rule in snapshot.tier_rules
-                   if holds(rule.check, facts)]
+    fired_tiers = [
+        _explain(rule, facts) for rule in snapshot.tier_rules if holds(rule.check, facts)
+    ]
     tier = _most_urgent(snapshot, (f.rule for f in fired_tiers))
 
     # Gaps: red-flag items and key examination items that are asked but unanswered or not
     # done. Neither is ever read as "no" or as normal.
-    gaps = tuple(q.code for q in snapshot.questions
-                 if q.red_flag and is_asked(q, facts) and not_done(facts.get(q.code)))
-    exam_gaps = tuple(q.code for q in snapshot.questions
-                      if q.key_exam and is_asked(q, facts) and not_done(facts.get(q.code)))
+    gaps = tuple(
+        q.code
+        for q in snapshot.questions
+        if q.red_flag and is_asked(q, facts) and not_done(facts.get(q.code))
+    )
+    exam_gaps = tuple(
+        q.code
+        for q in snapshot.questions
+        if q.key_exam and is_asked(q, facts) and not_done(facts.get(q.code))
+    )
     items = tuple(item.code for item in snapshot.handout_items if holds(item.check, facts))
     del facts["level"]
     return Result(
@@ -313,8 +334,9 @@ def _decide(snapshot: Snapshot, valid: Mapping[str, Answer]) -> Result:
 def _localise(snapshot: Snapshot, scores: Mapping[str, float]) -> tuple[list[str], str]:
     """The levels ranked by score, and the level named (or indeterminate)."""
     order = {level.code: i for i, level in enumerate(snapshot.levels)}
-    ranked = sorted(scores, key=lambda code: (-round(scores[code], SCORE_DECIMALS),
-                                              order.get(code, len(order))))
+    ranked = sorted(
+        scores, key=lambda code: (-round(scores[code], SCORE_DECIMALS), order.get(code, len(order)))
+    )
     level = INDETERMINATE
     if ranked:
         top = round(scores[ranked[0]], SCORE_DECIMALS)
@@ -332,8 +354,7 @@ def _most_urgent(snapshot: Snapshot, rules: Iterable[RuleSpec]) -> str:
     return min(targets, key=lambda code: snapshot.tier_by_code[code].rank)
 
 
-def _what_would_change(snapshot: Snapshot, valid: Mapping[str, Answer],
-                       tier: str) -> list[Change]:
+def _what_would_change(snapshot: Snapshot, valid: Mapping[str, Answer], tier: str) -> list[Change]:
     """Single-answer changes to choice and tri questions that would move the tier.
 
     Red-flag items left unanswered are tried too: they are exactly the answers that matter.
@@ -363,8 +384,9 @@ def _what_would_change(snapshot: Snapshot, valid: Mapping[str, Answer],
             facts: dict[str, Any] = asked(snapshot, trial)
             if question.code not in facts:
                 continue
-            touched = {code for code in facts.keys() | base.keys()
-                       if facts.get(code) != base.get(code)}
+            touched = {
+                code for code in facts.keys() | base.keys() if facts.get(code) != base.get(code)
+            }
             scores_now = _retest(snapshot, fired_scores, touched, facts, "score")
             _, level = _localise(snapshot, _scores(snapshot, scores_now))
             facts["level"] = level
@@ -377,8 +399,9 @@ def _what_would_change(snapshot: Snapshot, valid: Mapping[str, Answer],
     return changes
 
 
-def _retest(snapshot: Snapshot, fired: set[str], touched: set[str],
-            facts: Mapping[str, Any], effect: str) -> set[str]:
+def _retest(
+    snapshot: Snapshot, fired: set[str], touched: set[str], facts: Mapping[str, Any], effect: str
+) -> set[str]:
     """The rules of one effect that fire once the `touched` subjects have changed."""
     now = set(fired)
     for subject in touched:

@@ -23,19 +23,32 @@ INDETERMINATE = "indeterminate"
 TIER_ORDER = ("emergency", "urgent", "surgical_referral", "injection", "conservative")
 INVASIVE_TIERS = frozenset({"injection", "surgical_referral"})
 KEY_MUSCLES = (
-    "mrc_hip_abduction", "mrc_knee_extension", "mrc_ankle_dorsiflexion",
-    "mrc_great_toe_extension", "mrc_ankle_inversion", "mrc_ankle_eversion",
+    "mrc_hip_abduction",
+    "mrc_knee_extension",
+    "mrc_ankle_dorsiflexion",
+    "mrc_great_toe_extension",
+    "mrc_ankle_inversion",
+    "mrc_ankle_eversion",
     "mrc_ankle_plantarflexion",
 )
 # Which weak muscles a named mimic can explain (brief section 10, "Key muscles"). A hip or
 # other non-root mimic explains none of them.
 MIMIC_EXPLAINS: dict[str, frozenset[str]] = {
-    "peroneal": frozenset({"mrc_ankle_dorsiflexion", "mrc_great_toe_extension",
-                           "mrc_ankle_eversion"}),
+    "peroneal": frozenset(
+        {"mrc_ankle_dorsiflexion", "mrc_great_toe_extension", "mrc_ankle_eversion"}
+    ),
     "hip": frozenset(),
 }
-DERMATOMAL_SENSORY = frozenset({"anterior_thigh", "medial_shin", "lateral_calf", "dorsum_foot",
-                                "first_web_space", "sole_lateral_foot"})
+DERMATOMAL_SENSORY = frozenset(
+    {
+        "anterior_thigh",
+        "medial_shin",
+        "lateral_calf",
+        "dorsum_foot",
+        "first_web_space",
+        "sole_lateral_foot",
+    }
+)
 SERIOUS_TRAUMA = frozenset({"major", "minor_with_bone_fragility"})
 
 
@@ -82,7 +95,8 @@ def suspected_serious_cause(facts: Mapping[str, Any]) -> bool:
         return True
     unknown = {None, "yes", "not_assessed"}
     return facts.get("infection_risk") == "yes" and (
-        facts.get("fever") in unknown or facts.get("night_pain") in unknown)
+        facts.get("fever") in unknown or facts.get("night_pain") in unknown
+    )
 
 
 def severe_muscles(facts: Mapping[str, Any]) -> set[str]:
@@ -92,21 +106,25 @@ def severe_muscles(facts: Mapping[str, Any]) -> set[str]:
 # --- the invariants ----------------------------------------------------------------------------
 
 
-def new_ces_is_emergency(snapshot: Snapshot, answers: Mapping[str, Any],
-                         result: Result) -> list[str]:
+def new_ces_is_emergency(
+    snapshot: Snapshot, answers: Mapping[str, Any], result: Result
+) -> list[str]:
     """1. Any CES item 'yes' with new or unknown onset gives emergency."""
     problems = []
     for item in CES_ITEMS:
         for onset in ("new_or_worsening", None):
             trial = _run(snapshot, {**answers, item: "yes", "ces_onset": onset})
             if trial.tier != "emergency":
-                problems.append(f"{item}=yes with onset {onset or 'unanswered'} gave "
-                                f"{trial.tier}, not emergency")
+                problems.append(
+                    f"{item}=yes with onset {onset or 'unanswered'} gave "
+                    f"{trial.tier}, not emergency"
+                )
     return problems
 
 
-def red_flag_yes_never_lowers(snapshot: Snapshot, answers: Mapping[str, Any],
-                              result: Result) -> list[str]:
+def red_flag_yes_never_lowers(
+    snapshot: Snapshot, answers: Mapping[str, Any], result: Result
+) -> list[str]:
     """2. Turning any red-flag answer from 'no' to 'yes' never lowers the tier."""
     problems = []
     for question in snapshot.questions:
@@ -122,13 +140,16 @@ def red_flag_yes_never_lowers(snapshot: Snapshot, answers: Mapping[str, Any],
             before = _run(snapshot, {**answers, question.code: no})
             after = _run(snapshot, {**answers, question.code: yes})
             if _rank(after.tier) > _rank(before.tier):
-                problems.append(f"{question.code} {no} -> {yes} lowered the tier from "
-                                f"{before.tier} to {after.tier}")
+                problems.append(
+                    f"{question.code} {no} -> {yes} lowered the tier from "
+                    f"{before.tier} to {after.tier}"
+                )
     return problems
 
 
-def severe_weakness_escalates(snapshot: Snapshot, answers: Mapping[str, Any],
-                              result: Result) -> list[str]:
+def severe_weakness_escalates(
+    snapshot: Snapshot, answers: Mapping[str, Any], result: Result
+) -> list[str]:
     """3. A key muscle at MRC 3 or less gives urgent or emergency, unless the level is a mimic
     that explains every such muscle."""
     severe = severe_muscles(result.answers)
@@ -137,23 +158,27 @@ def severe_weakness_escalates(snapshot: Snapshot, answers: Mapping[str, Any],
     explained = MIMIC_EXPLAINS.get(result.level)
     if explained is not None and severe <= explained:
         return []
-    return [f"{', '.join(sorted(severe))} at MRC 3 or less gave {result.tier} with level "
-            f"{result.level}"]
+    return [
+        f"{', '.join(sorted(severe))} at MRC 3 or less gave {result.tier} with level {result.level}"
+    ]
 
 
-def serious_cause_with_deficit_is_emergency(snapshot: Snapshot, answers: Mapping[str, Any],
-                                            result: Result) -> list[str]:
+def serious_cause_with_deficit_is_emergency(
+    snapshot: Snapshot, answers: Mapping[str, Any], result: Result
+) -> list[str]:
     """4. A suspected serious cause with a severe or progressing deficit gives emergency."""
     facts = result.answers
     deficit = severe_muscles(facts) or facts.get("weakness_progressing") == "yes"
     if deficit and suspected_serious_cause(facts) and result.tier != "emergency":
-        return [f"a suspected serious cause with a severe or progressing deficit gave "
-                f"{result.tier}"]
+        return [
+            f"a suspected serious cause with a severe or progressing deficit gave {result.tier}"
+        ]
     return []
 
 
-def umn_signs_name_no_level(snapshot: Snapshot, answers: Mapping[str, Any],
-                            result: Result) -> list[str]:
+def umn_signs_name_no_level(
+    snapshot: Snapshot, answers: Mapping[str, Any], result: Result
+) -> list[str]:
     """5. Upper motor neurone signs never name a level."""
     if answers.get("umn_signs") != "yes":
         result = _run(snapshot, {**answers, "umn_signs": "yes"})
@@ -162,8 +187,9 @@ def umn_signs_name_no_level(snapshot: Snapshot, answers: Mapping[str, Any],
     return []
 
 
-def invasive_tiers_need_root_and_findings(snapshot: Snapshot, answers: Mapping[str, Any],
-                                          result: Result) -> list[str]:
+def invasive_tiers_need_root_and_findings(
+    snapshot: Snapshot, answers: Mapping[str, Any], result: Result
+) -> list[str]:
     """6. Injection and surgical referral come only with a root level, a graded motor
     examination, an objective radicular finding and leg pain worse than back pain."""
     if result.tier not in INVASIVE_TIERS:
@@ -181,22 +207,25 @@ def invasive_tiers_need_root_and_findings(snapshot: Snapshot, answers: Mapping[s
     return [f"{result.tier} although {'; '.join(missing)}"] if missing else []
 
 
-def gaps_are_listed(snapshot: Snapshot, answers: Mapping[str, Any],
-                    result: Result) -> list[str]:
+def gaps_are_listed(snapshot: Snapshot, answers: Mapping[str, Any], result: Result) -> list[str]:
     """7. Every red-flag item unanswered or not assessed is a gap, and an examination with no
     graded key muscle is listed as incomplete."""
     facts = result.answers
     problems = []
     for question in snapshot.questions:
-        if (question.red_flag and is_asked(question, facts)
-                and not_done(facts.get(question.code))
-                and question.code not in result.red_flags_incomplete):
+        if (
+            question.red_flag
+            and is_asked(question, facts)
+            and not_done(facts.get(question.code))
+            and question.code not in result.red_flags_incomplete
+        ):
             problems.append(f"red-flag item {question.code} not done but not listed as a gap")
     if not any(m in facts for m in KEY_MUSCLES):
         unlisted = [m for m in KEY_MUSCLES if m not in result.exam_incomplete]
         if unlisted:
-            problems.append(f"no muscle graded, yet {', '.join(unlisted)} not listed as "
-                            "examination incomplete")
+            problems.append(
+                f"no muscle graded, yet {', '.join(unlisted)} not listed as examination incomplete"
+            )
     return problems
 
 
@@ -206,11 +235,13 @@ INVARIANTS: dict[str, Invariant] = {
     "new cauda equina symptoms give emergency": new_ces_is_emergency,
     "a red flag turning yes never lowers the tier": red_flag_yes_never_lowers,
     "severe weakness escalates unless a named mimic explains it": severe_weakness_escalates,
-    "a serious cause with a severe or progressing deficit is an emergency":
-        serious_cause_with_deficit_is_emergency,
+    "a serious cause with a severe or progressing deficit is an emergency": (
+        serious_cause_with_deficit_is_emergency
+    ),
     "upper motor neurone signs name no level": umn_signs_name_no_level,
-    "injection and surgery need a root level, an objective finding and leg-dominant pain":
-        invasive_tiers_need_root_and_findings,
+    "injection and surgery need a root level, an objective finding and leg-dominant pain": (
+        invasive_tiers_need_root_and_findings
+    ),
     "red-flag gaps and an ungraded examination are listed": gaps_are_listed,
 }
 
@@ -221,8 +252,13 @@ def violations(snapshot: Snapshot, answers: Mapping[str, Any]) -> list[Violation
     try:
         result = _run(snapshot, answers)
     except AnswerError as exc:
-        return [Violation("the content accepts the finding vocabulary",
-                          f"the content does not accept these answers: {exc}", dict(answers))]
+        return [
+            Violation(
+                "the content accepts the finding vocabulary",
+                f"the content does not accept these answers: {exc}",
+                dict(answers),
+            )
+        ]
     found: list[Violation] = []
     for name, invariant in INVARIANTS.items():
         try:
@@ -303,8 +339,9 @@ def sample_answers(snapshot: Snapshot, count: int, *, seed: int = 0) -> Iterator
         yield answers
 
 
-def check(snapshot: Snapshot, *, count: int = 1000, seed: int = 0,
-          limit: int = 5) -> tuple[int, list[Violation]]:
+def check(
+    snapshot: Snapshot, *, count: int = 1000, seed: int = 0, limit: int = 5
+) -> tuple[int, list[Violation]]:
     """Run every invariant over `count` generated answer sets; return how many sets were tried
     and the first `limit` violations found (one per invariant at most)."""
     found: dict[str, Violation] = {}

@@ -35,9 +35,18 @@ WARNING = "warning"
 # Errors in the clinical behaviour of well-formed content (a rule that can never fire, a tier no
 # rule reaches, a rule without a source): they block publishing, but a draft may be loaded and
 # worked on with them. Every other error means the content is malformed and is not loaded.
-BEHAVIOUR_KINDS = frozenset({"rule never true", "never asked", "never printed",
-                             "unreachable tier", "red flag without a tier rule",
-                             "missing rationale", "missing source", "banner order"})
+BEHAVIOUR_KINDS = frozenset(
+    {
+        "rule never true",
+        "never asked",
+        "never printed",
+        "unreachable tier",
+        "red flag without a tier rule",
+        "missing rationale",
+        "missing source",
+        "banner order",
+    }
+)
 TRI_OPTIONS = ("yes", "no", "not_assessed")
 _UNANSWERED = object()  # a possible "value" of every subject: no answer
 
@@ -62,19 +71,22 @@ class Finding:
 
 
 def subject_spec(question: QuestionSpec) -> SubjectSpec:
-    return SubjectSpec(kind=question.type, codes=question.option_set,
-                       minimum=0 if question.type == "mrc" else question.minimum,
-                       maximum=5 if question.type == "mrc" else question.maximum)
+    return SubjectSpec(
+        kind=question.type,
+        codes=question.option_set,
+        minimum=0 if question.type == "mrc" else question.minimum,
+        maximum=5 if question.type == "mrc" else question.maximum,
+    )
 
 
 class Domains:
     """The values each subject (a question code or `level`) can take in this content."""
 
     def __init__(self, snapshot: Snapshot):
-        self.specs: dict[str, SubjectSpec] = {
-            q.code: subject_spec(q) for q in snapshot.questions}
-        self.specs["level"] = SubjectSpec(kind="level",
-                                          codes=frozenset(lv.code for lv in snapshot.levels))
+        self.specs: dict[str, SubjectSpec] = {q.code: subject_spec(q) for q in snapshot.questions}
+        self.specs["level"] = SubjectSpec(
+            kind="level", codes=frozenset(lv.code for lv in snapshot.levels)
+        )
         self._values: dict[str, list[Any]] = {}
 
     def values(self, subject: str) -> list[Any]:
@@ -119,9 +131,12 @@ def satisfiable(condition: Condition, domains: Domains) -> bool:
         if len(subjects) == 1:
             by_subject.setdefault(next(iter(subjects)), []).append(group)
     return all(
-        any(all(any(_holds(c, value) for c in group) for group in groups)
-            for value in domains.values(subject))
-        for subject, groups in by_subject.items())
+        any(
+            all(any(_holds(c, value) for c in group) for group in groups)
+            for value in domains.values(subject)
+        )
+        for subject, groups in by_subject.items()
+    )
 
 
 class _Collector:
@@ -139,14 +154,25 @@ def _criteria(condition: Condition) -> Iterable[Criterion]:
     return (criterion for group in condition for criterion in group)
 
 
-def _check_condition(out: _Collector, domains: Domains, item: str, code: str, field: str,
-                     condition: Condition, *, allow_level: bool, owner: str = "",
-                     never_kind: str = "", never_message: str = "") -> None:
+def _check_condition(
+    out: _Collector,
+    domains: Domains,
+    item: str,
+    code: str,
+    field: str,
+    condition: Condition,
+    *,
+    allow_level: bool,
+    owner: str = "",
+    never_kind: str = "",
+    never_message: str = "",
+) -> None:
     problems = []
     for criterion in _criteria(condition):
         if criterion.subject == "level" and not allow_level:
-            problems.append("an enable-when cannot depend on the level: it is decided after "
-                            "the answers are in")
+            problems.append(
+                "an enable-when cannot depend on the level: it is decided after the answers are in"
+            )
         elif owner and criterion.subject == owner:
             problems.append("a question cannot enable itself")
         else:
@@ -154,8 +180,7 @@ def _check_condition(out: _Collector, domains: Domains, item: str, code: str, fi
     for message in problems:
         out.error("unknown reference", item, code, message, field)
     if condition and not problems and not satisfiable(condition, domains):
-        out.error(never_kind, item, code, f"{never_message}: {format_condition(condition)}",
-                  field)
+        out.error(never_kind, item, code, f"{never_message}: {format_condition(condition)}", field)
 
 
 def lint(snapshot: Snapshot) -> list[Finding]:
@@ -167,13 +192,23 @@ def lint(snapshot: Snapshot) -> list[Finding]:
     steps = {s.code for s in snapshot.steps}
 
     if snapshot.default_tier not in tiers:
-        out.error("unknown reference", "pathway", "", f"default tier '{snapshot.default_tier}' "
-                  f"is not one of the tiers ({', '.join(sorted(tiers))})", "default_tier")
+        out.error(
+            "unknown reference",
+            "pathway",
+            "",
+            f"default tier '{snapshot.default_tier}' "
+            f"is not one of the tiers ({', '.join(sorted(tiers))})",
+            "default_tier",
+        )
     ranks = [t.rank for t in snapshot.tiers]
     if len(ranks) != len(set(ranks)):
         out.error("duplicate", "pathway", "", "two tiers share a rank", "tiers")
-    for name, items in (("steps", snapshot.steps), ("tiers", snapshot.tiers),
-                        ("questions", snapshot.questions), ("rules", snapshot.rules)):
+    for name, items in (
+        ("steps", snapshot.steps),
+        ("tiers", snapshot.tiers),
+        ("questions", snapshot.questions),
+        ("rules", snapshot.rules),
+    ):
         if not items:
             out.error("empty", "pathway", "", f"no {name}: a pathway needs at least one", name)
 
@@ -186,30 +221,49 @@ def lint(snapshot: Snapshot) -> list[Finding]:
         if not layer or layer not in DIAGRAM_LAYERS:
             continue
         if layer in layers:
-            out.error("duplicate", "question", question.code, f"the diagram's {layer} layer is "
-                      f"already fed by '{layers[layer]}': one question per layer",
-                      "diagram_layer")
+            out.error(
+                "duplicate",
+                "question",
+                question.code,
+                f"the diagram's {layer} layer is "
+                f"already fed by '{layers[layer]}': one question per layer",
+                "diagram_layer",
+            )
         layers.setdefault(layer, question.code)
     for rule in snapshot.rules:
         where = ("rule", rule.code)
         if rule.effect == "tier":
             if rule.target not in tiers:
-                out.error("unknown reference", *where, f"'{rule.target}' is not a tier "
-                          f"({', '.join(sorted(tiers))})", "target")
+                out.error(
+                    "unknown reference",
+                    *where,
+                    f"'{rule.target}' is not a tier ({', '.join(sorted(tiers))})",
+                    "target",
+                )
         elif rule.effect == "score":
             if rule.target not in levels:
-                out.error("unknown reference", *where, f"'{rule.target}' is not a level "
-                          f"({', '.join(sorted(levels))})", "target")
+                out.error(
+                    "unknown reference",
+                    *where,
+                    f"'{rule.target}' is not a level ({', '.join(sorted(levels))})",
+                    "target",
+                )
             if not rule.weight:
                 out.error("no weight", *where, "a score rule needs a non-zero weight", "weight")
         else:
-            out.error("unknown effect", *where, f"'{rule.effect}' must be tier or score",
-                      "effect")
+            out.error("unknown effect", *where, f"'{rule.effect}' must be tier or score", "effect")
         if not rule.condition:
             out.error("rule never true", *where, "the rule has no condition", "when")
-        _check_condition(out, domains, *where, "when", rule.condition, allow_level=True,
-                         never_kind="rule never true",
-                         never_message="no answers can make this true")
+        _check_condition(
+            out,
+            domains,
+            *where,
+            "when",
+            rule.condition,
+            allow_level=True,
+            never_kind="rule never true",
+            never_message="no answers can make this true",
+        )
         if not rule.rationale.strip():
             out.error("missing rationale", *where, "the rule has no rationale", "rationale")
         if not rule.sources:
@@ -218,23 +272,38 @@ def lint(snapshot: Snapshot) -> list[Finding]:
     for item in snapshot.handout_items:
         where = ("handout item", item.code)
         if item.role not in HANDOUT_ROLES:
-            out.error("unknown role", *where, f"'{item.role}' must be one of "
-                      f"{', '.join(HANDOUT_ROLES)}", "role")
+            out.error(
+                "unknown role",
+                *where,
+                f"'{item.role}' must be one of {', '.join(HANDOUT_ROLES)}",
+                "role",
+            )
         if item.role == "option":
             for name in ("benefit", "risks", "recovery"):
                 if not getattr(item, name).strip():
-                    out.error("incomplete option", *where,
-                              "an option of the grid needs all four answers", name)
-        _check_condition(out, domains, *where, "when", item.condition, allow_level=True,
-                         never_kind="never printed",
-                         never_message="no answers can make this true, so it is never printed")
+                    out.error(
+                        "incomplete option",
+                        *where,
+                        "an option of the grid needs all four answers",
+                        name,
+                    )
+        _check_condition(
+            out,
+            domains,
+            *where,
+            "when",
+            item.condition,
+            allow_level=True,
+            never_kind="never printed",
+            never_message="no answers can make this true, so it is never printed",
+        )
         if not item.sources:
             out.error("missing source", *where, "the handout item cites no source", "sources")
 
     # Tiers no rule can reach (the default tier is reached when nothing fires).
     reachable = {snapshot.default_tier} | {
-        r.target for r in snapshot.tier_rules if r.condition and satisfiable(r.condition,
-                                                                            domains)}
+        r.target for r in snapshot.tier_rules if r.condition and satisfiable(r.condition, domains)
+    }
     for tier in snapshot.tiers:
         if tier.code not in reachable:
             out.error("unreachable tier", "tier", tier.code, "no rule can suggest this tier")
@@ -242,9 +311,13 @@ def lint(snapshot: Snapshot) -> list[Finding]:
     read = {c.subject for r in snapshot.tier_rules for c in _criteria(r.condition)}
     for question in snapshot.questions:
         if question.red_flag and question.code not in read:
-            out.error("red flag without a tier rule", "question", question.code,
-                      "a red-flag question that no tier rule reads cannot change the "
-                      "suggestion", "red_flag")
+            out.error(
+                "red flag without a tier rule",
+                "question",
+                question.code,
+                "a red-flag question that no tier rule reads cannot change the suggestion",
+                "red_flag",
+            )
     return out.findings
 
 
@@ -254,32 +327,52 @@ def _lint_banners(out: _Collector, snapshot: Snapshot) -> None:
     urgent banner above an emergency, would raise the alarm the wrong way round."""
     for tier in snapshot.tiers:
         if tier.banner and tier.banner not in BANNERS:
-            out.error("unknown reference", "tier", tier.code, f"unknown banner '{tier.banner}' "
-                      f"(known: {', '.join(BANNERS)}, or none)", "banner")
+            out.error(
+                "unknown reference",
+                "tier",
+                tier.code,
+                f"unknown banner '{tier.banner}' (known: {', '.join(BANNERS)}, or none)",
+                "banner",
+            )
+
     def weight(banner: str) -> int:
         return {EMERGENCY: 2}.get(banner, 1 if banner in BANNERS else 0)
 
     ordered = sorted(snapshot.tiers, key=lambda t: t.rank)
     for more, less in ((ordered[i - 1], ordered[i]) for i in range(1, len(ordered))):
         if weight(more.banner) < weight(less.banner):
-            out.error("banner order", "tier", less.code,
-                      f"raises the {less.banner} banner but ranks below '{more.code}', which "
-                      f"raises {more.banner or 'none'}: banners belong to the most urgent tiers",
-                      "banner")
+            out.error(
+                "banner order",
+                "tier",
+                less.code,
+                f"raises the {less.banner} banner but ranks below '{more.code}', which "
+                f"raises {more.banner or 'none'}: banners belong to the most urgent tiers",
+                "banner",
+            )
 
 
-def _lint_question(out: _Collector, domains: Domains, question: QuestionSpec,
-                   steps: set[str]) -> None:
+def _lint_question(
+    out: _Collector, domains: Domains, question: QuestionSpec, steps: set[str]
+) -> None:
     where = ("question", question.code)
     if question.step not in steps:
-        out.error("unknown reference", *where, f"unknown step '{question.step}' (known: "
-                  f"{', '.join(sorted(steps))})", "step")
+        out.error(
+            "unknown reference",
+            *where,
+            f"unknown step '{question.step}' (known: {', '.join(sorted(steps))})",
+            "step",
+        )
     if question.type not in QUESTION_TYPES:
-        out.error("unknown type", *where, f"unknown type '{question.type}' (known: "
-                  f"{', '.join(QUESTION_TYPES)})", "type")
+        out.error(
+            "unknown type",
+            *where,
+            f"unknown type '{question.type}' (known: {', '.join(QUESTION_TYPES)})",
+            "type",
+        )
         return
-    if question.type == "number" and (question.minimum is None or question.maximum is None
-                                      or question.minimum > question.maximum):
+    if question.type == "number" and (
+        question.minimum is None or question.maximum is None or question.minimum > question.maximum
+    ):
         out.error("no range", *where, "a number question needs range: [min, max]", "range")
     has_options = question.type in {"choice", "multi", "tri"}
     if has_options and not question.options:
@@ -287,15 +380,35 @@ def _lint_question(out: _Collector, domains: Domains, question: QuestionSpec,
     if not has_options and question.options:
         out.error("options", *where, f"a {question.type} question has no options", "options")
     if question.type == "tri" and question.option_codes != TRI_OPTIONS:
-        out.error("tri options", *where, "a tri question's options are yes, no, not_assessed, "
-                  "in that order", "options")
+        out.error(
+            "tri options",
+            *where,
+            "a tri question's options are yes, no, not_assessed, in that order",
+            "options",
+        )
     if question.diagram_layer and question.diagram_layer not in DIAGRAM_LAYERS:
-        out.error("unknown reference", *where, f"unknown diagram layer "
-                  f"'{question.diagram_layer}' (known: {', '.join(DIAGRAM_LAYERS)}, or none)",
-                  "diagram_layer")
+        out.error(
+            "unknown reference",
+            *where,
+            f"unknown diagram layer "
+            f"'{question.diagram_layer}' (known: {', '.join(DIAGRAM_LAYERS)}, or none)",
+            "diagram_layer",
+        )
     elif question.diagram_layer and question.type != "multi":
-        out.error("diagram layer", *where, "only a multi question (its options are areas of "
-                  "the leg) can feed the leg diagram", "diagram_layer")
-    _check_condition(out, domains, *where, "enable_when", question.enable_when,
-                     allow_level=False, owner=question.code, never_kind="never asked",
-                     never_message="its enable-when can never be true, so it is never asked")
+        out.error(
+            "diagram layer",
+            *where,
+            "only a multi question (its options are areas of the leg) can feed the leg diagram",
+            "diagram_layer",
+        )
+    _check_condition(
+        out,
+        domains,
+        *where,
+        "enable_when",
+        question.enable_when,
+        allow_level=False,
+        owner=question.code,
+        never_kind="never asked",
+        never_message="its enable-when can never be true, so it is never asked",
+    )

@@ -161,16 +161,14 @@ class Snapshot:
     question_by_code: dict[str, QuestionSpec] = field(init=False, repr=False, compare=False)
     tier_by_code: dict[str, TierSpec] = field(init=False, repr=False, compare=False)
     level_by_code: dict[str, LevelSpec] = field(init=False, repr=False, compare=False)
-    handout_item_by_code: dict[str, HandoutItemSpec] = field(init=False, repr=False,
-                                                            compare=False)
+    handout_item_by_code: dict[str, HandoutItemSpec] = field(init=False, repr=False, compare=False)
     rule_by_code: dict[str, RuleSpec] = field(init=False, repr=False, compare=False)
     score_rules: tuple[RuleSpec, ...] = field(init=False, repr=False, compare=False)
     tier_rules: tuple[RuleSpec, ...] = field(init=False, repr=False, compare=False)
     gated: tuple[QuestionSpec, ...] = field(init=False, repr=False, compare=False)
     # Subject (a question code or "level") -> the rules whose condition reads it, so a change
     # to one answer re-tests only the rules that can notice it.
-    rules_by_subject: dict[str, tuple[RuleSpec, ...]] = field(init=False, repr=False,
-                                                              compare=False)
+    rules_by_subject: dict[str, tuple[RuleSpec, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Lookups computed once per snapshot; the engine runs many evaluations against it.

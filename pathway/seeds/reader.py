@@ -513,7 +513,7 @@ def _cross_check(
             if tier is not None and tier not in tier_codes:
                 found.append(
                     f"{where}, field 'tier': '{tier}' must be one of "
-                    f"{', '.join(sorted(tier_codes)) or 'the pathways\' tiers'}"
+                    f"{', '.join(sorted(tier_codes)) or "the pathways' tiers"}"
                 )
     known_slugs = set(slugs) | declared["slugs"]
     for pathway in data.pathways:

@@ -57,8 +57,10 @@ def because_text(because: Because, snapshot: Snapshot) -> str:
     answer = answer_text(question, because.answer)
     if criterion.op in PLAIN_OPS:
         unit = "" if question.type == "mrc" else f" {question.unit}".rstrip()
-        return (f"{prompt}: {answer} ({PLAIN_OPS[criterion.op]} "
-                f"{criterion.value}{'/5' if question.type == 'mrc' else unit})")
+        return (
+            f"{prompt}: {answer} ({PLAIN_OPS[criterion.op]} "
+            f"{criterion.value}{'/5' if question.type == 'mrc' else unit})"
+        )
     return f"{prompt}: {answer}"
 
 
@@ -101,8 +103,10 @@ def fired_rule(context, fired) -> str:
     key = (fired, cited)
     html = _rules.get(key)
     if html is None:
-        html = render_to_string("pathway/_rule.html", {
-            "fired": fired, "snapshot": context["snapshot"], "sources": dict(cited)})
+        html = render_to_string(
+            "pathway/_rule.html",
+            {"fired": fired, "snapshot": context["snapshot"], "sources": dict(cited)},
+        )
         _rules.put(key, html)
     return html
 

@@ -10,15 +10,25 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def pytest_collection_modifyitems(config, items):
     if os.path.exists(CHROMIUM):
         return
-    skip = pytest.mark.skip(reason=f"no chromium at {CHROMIUM}: browser tests skipped "
-                                   "(make test installs it where it can)")
+    skip = pytest.mark.skip(
+        reason=f"no chromium at {CHROMIUM}: browser tests skipped "
+        "(make test installs it where it can)"
+    )
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
@@ -56,8 +66,14 @@ def watch(context) -> list[str]:
     context.add_init_script(REPORT_VIOLATIONS)
 
     def listen(page):
-        page.on("console", lambda message: violations.append(message.text)
-                if "Content Security Policy" in message.text else None)
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
 
     for page in context.pages:
         listen(page)

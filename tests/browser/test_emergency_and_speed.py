@@ -10,16 +10,26 @@ from playwright.sync_api import Page, expect
 
 from pathway import models as pm
 from pathway import services
-from tests.engine.conftest import regression_cases
+from tests.helpers import regression_cases
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CASES = {case["code"]: case for case in regression_cases()}
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 812}
-RED_FLAGS = ("ces_bladder", "ces_saddle", "ces_bowel", "ces_sexual", "bilateral_leg_symptoms",
-             "cancer_history", "weight_loss", "night_pain", "fever", "infection_risk",
-             "umn_signs")
+RED_FLAGS = (
+    "ces_bladder",
+    "ces_saddle",
+    "ces_bowel",
+    "ces_sexual",
+    "bilateral_leg_symptoms",
+    "cancer_history",
+    "weight_loss",
+    "night_pain",
+    "fever",
+    "infection_risk",
+    "umn_signs",
+)
 
 
 def assessment_with(answers=None) -> pm.Assessment:
@@ -53,7 +63,7 @@ def test_an_emergency_without_javascript_is_kept_shown_and_opens_its_result(watc
     expect(page.locator('[data-banner="emergency"]')).to_be_visible()
     assert in_view(page, '[data-banner="emergency"]')
     expect(page.locator("#q-ces_bladder .alarm")).to_contain_text("Cauda equina")
-    page.locator("[data-banner=\"emergency\"] a").click()
+    page.locator('[data-banner="emergency"] a').click()
     expect(page).to_have_url(re.compile(r"/result/$"))
     expect(page.locator("[data-tier]")).to_have_attribute("data-tier", "emergency")
     expect(page.locator(".summary")).to_contain_text("Not completed")
@@ -76,13 +86,19 @@ def test_an_emergency_with_javascript_on_a_phone_stays_in_view(watched, site):
     beside = page.locator("#alarm-ces_sexual .alarm")
     expect(beside).to_contain_text("Cauda equina symptoms that are new or getting worse")
     page.wait_for_function(
-        "() => document.querySelector('#autosave-status').textContent.includes('Saved')")
+        "() => document.querySelector('#autosave-status').textContent.includes('Saved')"
+    )
     assert services.answers_for(assessment) == {"ces_sexual": "yes"}
     banner.get_by_role("link", name="Emergency actions and warning card").click()
     expect(page).to_have_url(re.compile(r"/result/$"))
-    for selector in ("#tier-title", ".summary__actions", ".summary__level",
-                     ".summary__gap", 'a[data-handout="patient"]',
-                     'a[data-handout="clinician"]'):
+    for selector in (
+        "#tier-title",
+        ".summary__actions",
+        ".summary__level",
+        ".summary__gap",
+        'a[data-handout="patient"]',
+        'a[data-handout="clinician"]',
+    ):
         assert on_first_screen(page, selector), f"{selector} is below the first screen"
 
 
@@ -92,21 +108,43 @@ def test_the_result_fits_its_summary_on_the_first_screen(watched, site, viewport
     answers = {**CASES["V17"]["answers"], "fever": "not_assessed"}
     assessment = assessment_with(answers)
     page.goto(f"{site}/a/{assessment.pk}/result/")
-    for selector in ("#tier-title", ".summary__actions", ".summary__level", ".summary__gap",
-                     'a[data-handout="patient"]', 'a[data-handout="clinician"]'):
+    for selector in (
+        "#tier-title",
+        ".summary__actions",
+        ".summary__level",
+        ".summary__gap",
+        'a[data-handout="patient"]',
+        'a[data-handout="clinician"]',
+    ):
         assert on_first_screen(page, selector), f"{selector} is below the first screen"
     # The detail follows, and what would change arrives when it scrolls into view.
     page.locator("#changes").scroll_into_view_if_needed()
     expect(page.locator("#changes .changes__expected").first).to_contain_text(
-        "would make it emergency assessment now")
+        "would make it emergency assessment now"
+    )
 
 
 def test_the_examination_grid_works_by_keyboard_and_fits_two_screens(watched, site):
     page = watched(viewport=DESKTOP).new_page()
-    history = {code: value for code, value in CASES["V17"]["answers"].items()
-               if not code.startswith(("mrc_", "reflex_", "slr", "crossed", "femoral",
-                                       "fibular", "hip_", "trendel", "sensory", "weakness_",
-                                       "contralateral"))}
+    history = {
+        code: value
+        for code, value in CASES["V17"]["answers"].items()
+        if not code.startswith(
+            (
+                "mrc_",
+                "reflex_",
+                "slr",
+                "crossed",
+                "femoral",
+                "fibular",
+                "hip_",
+                "trendel",
+                "sensory",
+                "weakness_",
+                "contralateral",
+            )
+        )
+    }
     assessment = assessment_with(history)
     page.goto(f"{site}/a/{assessment.pk}/exam/")
     height = page.evaluate("() => document.documentElement.scrollHeight")
@@ -125,12 +163,21 @@ def test_the_examination_grid_works_by_keyboard_and_fits_two_screens(watched, si
     expect(page.locator('input[name="mrc_hip_abduction"][value="5"]')).to_be_checked()
     expect(page.locator('input[name="mrc_great_toe_extension"][value="4"]')).to_be_checked()
     page.wait_for_function(
-        "() => document.querySelector('#autosave-status').textContent.includes('Saved')")
+        "() => document.querySelector('#autosave-status').textContent.includes('Saved')"
+    )
     stored = services.answers_for(assessment)
     assert stored["mrc_great_toe_extension"] == 4
-    assert [stored[c] for c in ("mrc_hip_abduction", "mrc_knee_extension",
-                                "mrc_ankle_dorsiflexion", "mrc_ankle_inversion",
-                                "mrc_ankle_eversion", "mrc_ankle_plantarflexion")] == [5] * 6
+    assert [
+        stored[c]
+        for c in (
+            "mrc_hip_abduction",
+            "mrc_knee_extension",
+            "mrc_ankle_dorsiflexion",
+            "mrc_ankle_inversion",
+            "mrc_ankle_eversion",
+            "mrc_ankle_plantarflexion",
+        )
+    ] == [5] * 6
     assert "reflex_knee" not in stored  # nothing else is filled, nothing pre-filled
 
 

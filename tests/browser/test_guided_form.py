@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from pathway import models as pm
 from pathway import services
-from tests.engine.conftest import regression_cases
+from tests.helpers import regression_cases
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -93,11 +93,13 @@ def test_the_emergency_banner_appears_as_soon_as_a_ces_item_is_yes(page: Page, s
     expect(page.locator(".alert-banner--urgent")).to_be_visible()
 
 
-def test_the_leg_diagram_toggles_regions_by_click_and_stays_out_of_the_tab_order(
-        page: Page, site):
+def test_the_leg_diagram_toggles_regions_by_click_and_stays_out_of_the_tab_order(page: Page, site):
     assessment = start(site)
-    red_flags = {q.code: ("none" if q.type == "choice" else "no")
-                 for q in questions_by_step()["red_flags"] if q.code != "ces_onset"}
+    red_flags = {
+        q.code: ("none" if q.type == "choice" else "no")
+        for q in questions_by_step()["red_flags"]
+        if q.code != "ces_onset"
+    }
     services.answers_record(assessment=assessment, values=red_flags)
     page.goto(f"{site}/a/{assessment.pk}/history/")
     region = page.locator('.leg-diagram path[data-region="lateral_calf"]').first
@@ -116,15 +118,19 @@ def test_the_leg_diagram_toggles_regions_by_click_and_stays_out_of_the_tab_order
     box.uncheck()
     expect(region).not_to_have_class(re.compile(r"\bis-pain\b"))
     page.wait_for_function(
-        "() => document.querySelector('#autosave-status').textContent.includes('Saved')")
+        "() => document.querySelector('#autosave-status').textContent.includes('Saved')"
+    )
     page.wait_for_timeout(300)
     assert services.answers_for(assessment)["pain_regions"] == ["dorsum_foot"]
 
 
 def serious_violations(page: Page) -> list[str]:
     results = Axe().run(page)
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"] if v["impact"] in {"serious", "critical"}]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
 
 
 def test_pages_have_no_serious_or_critical_accessibility_violations(page: Page, site):
@@ -133,11 +139,18 @@ def test_pages_have_no_serious_or_critical_accessibility_violations(page: Page, 
     emergency = start(site)
     services.answers_record(assessment=emergency, values={"ces_bowel": "yes"})
     urls = [
-        "/", "/kb/", "/kb/l5-nerve-root/", "/kb/straight-leg-raise/",
-        f"/a/{assessment.pk}/red_flags/", f"/a/{assessment.pk}/history/",
-        f"/a/{assessment.pk}/exam/", f"/a/{assessment.pk}/review/",
-        f"/a/{assessment.pk}/result/", f"/a/{assessment.pk}/result/changes/",
-        f"/a/{emergency.pk}/red_flags/", f"/a/{emergency.pk}/result/",
+        "/",
+        "/kb/",
+        "/kb/l5-nerve-root/",
+        "/kb/straight-leg-raise/",
+        f"/a/{assessment.pk}/red_flags/",
+        f"/a/{assessment.pk}/history/",
+        f"/a/{assessment.pk}/exam/",
+        f"/a/{assessment.pk}/review/",
+        f"/a/{assessment.pk}/result/",
+        f"/a/{assessment.pk}/result/changes/",
+        f"/a/{emergency.pk}/red_flags/",
+        f"/a/{emergency.pk}/result/",
     ]
     problems = {}
     for url in urls:

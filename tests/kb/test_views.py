@@ -52,9 +52,15 @@ def test_a_muscle_page_links_its_roots(client, l5):
 
 
 def test_every_kind_has_a_page(client, db):
-    for factory in (f.NerveRootFactory, f.MuscleFactory, f.SensoryRegionFactory,
-                    f.ReflexFactory, f.ClinicalTestFactory, f.ConditionFactory,
-                    f.TreatmentFactory):
+    for factory in (
+        f.NerveRootFactory,
+        f.MuscleFactory,
+        f.SensoryRegionFactory,
+        f.ReflexFactory,
+        f.ClinicalTestFactory,
+        f.ConditionFactory,
+        f.TreatmentFactory,
+    ):
         entry = factory()
         response = client.get(entry.get_absolute_url())
         assert response.status_code == 200, factory
@@ -64,7 +70,8 @@ def test_every_kind_has_a_page(client, db):
 def test_citations_are_numbered_and_link_to_the_reference_list(client, l5):
     response = client.get(l5["root"].get_absolute_url())
     assert '<a href="#ref-source-a" title="Source: source-a" rel="noopener noreferrer">[1]</a>' in (
-        response.text)
+        response.text
+    )
     assert 'id="ref-source-a"' in response.text
     assert reverse("kb:source", args=["source-a"]) in response.text
 
@@ -72,7 +79,7 @@ def test_citations_are_numbered_and_link_to_the_reference_list(client, l5):
 def test_script_in_markdown_comes_out_inert(client, db):
     entry = f.ConditionFactory(
         body='<script>alert("x")</script>\n\n<img src=x onerror="alert(1)">\n\n'
-             '[click](javascript:alert(1)) **bold**',
+        "[click](javascript:alert(1)) **bold**",
         key_features="<script>steal()</script> ok",
     )
     response = client.get(entry.get_absolute_url())

@@ -50,11 +50,13 @@ class QuestionFactory(factory.django.DjangoModelFactory):
             return
         codes = extracted
         if codes is None:
-            codes = {"choice": ["a", "b"], "multi": ["none", "a", "b"],
-                     "tri": ["yes", "no", "not_assessed"]}.get(self.type, [])
+            codes = {
+                "choice": ["a", "b"],
+                "multi": ["none", "a", "b"],
+                "tri": ["yes", "no", "not_assessed"],
+            }.get(self.type, [])
         for order, code in enumerate(codes, 1):
-            models.Option.objects.create(question=self, code=code, label=code.title(),
-                                         order=order)
+            models.Option.objects.create(question=self, code=code, label=code.title(), order=order)
 
 
 class TierFactory(factory.django.DjangoModelFactory):

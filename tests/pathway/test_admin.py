@@ -25,13 +25,24 @@ def content(db):
     f.CriterionFactory(rule=rule, subject="level", op="ne", value="L5", group=2)
     item = f.HandoutItemFactory(pathway=pathway)
     f.CriterionFactory(rule=None, shows=item, subject="level", op="eq", value="L5")
-    pm.RegressionCase.objects.create(pathway=pathway, code="C1", title="Case", answers={},
-                                     expect_tiers=["urgent"], expect_levels=["L5"])
+    pm.RegressionCase.objects.create(
+        pathway=pathway,
+        code="C1",
+        title="Case",
+        answers={},
+        expect_tiers=["urgent"],
+        expect_levels=["L5"],
+    )
     root = kbf.NerveRootFactory()
     muscle = kbf.MuscleFactory()
     kbf.RootContributionFactory(muscle=muscle, root=root)
-    for factory in (kbf.SensoryRegionFactory, kbf.ReflexFactory, kbf.ClinicalTestFactory,
-                    kbf.ConditionFactory, kbf.TreatmentFactory):
+    for factory in (
+        kbf.SensoryRegionFactory,
+        kbf.ReflexFactory,
+        kbf.ClinicalTestFactory,
+        kbf.ConditionFactory,
+        kbf.TreatmentFactory,
+    ):
         factory()
     return {"pathway": pathway, "question": question, "rule": rule, "level": level}
 
@@ -61,9 +72,10 @@ def test_every_changelist_add_and_change_page_loads_for_a_superuser(admin_client
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client, content):
     for model, _, info in admin_urls():
-        for url in (reverse("admin:{}_{}_changelist".format(*info)),
-                    reverse("admin:{}_{}_change".format(*info),
-                            args=[model._default_manager.first().pk])):
+        for url in (
+            reverse("admin:{}_{}_changelist".format(*info)),
+            reverse("admin:{}_{}_change".format(*info), args=[model._default_manager.first().pk]),
+        ):
             response = client.get(url)
             assert response.status_code == 302, url
             assert response.url.startswith(reverse("admin:login"))
@@ -88,24 +100,41 @@ def test_question_list_filters_by_step_type_and_red_flag(admin_client, content):
     step = content["question"].step
     f.QuestionFactory(step=step, code="flag", type="tri", red_flag=True)
     url = reverse("admin:pathway_question_changelist")
-    assert [q.code for q in admin_client.get(url, {"red_flag__exact": "1"}).context["cl"]
-            .result_list] == ["flag"]
-    assert [q.code for q in admin_client.get(url, {"type__exact": "mrc"}).context["cl"]
-            .result_list] == ["power"]
+    assert [
+        q.code for q in admin_client.get(url, {"red_flag__exact": "1"}).context["cl"].result_list
+    ] == ["flag"]
+    assert [
+        q.code for q in admin_client.get(url, {"type__exact": "mrc"}).context["cl"].result_list
+    ] == ["power"]
     assert admin_client.get(url, {"step__code": step.code}).context["cl"].result_count == 3
 
 
 def criterion_post(rule, rows, **extra):
     data = {
-        "pathway": rule.pathway_id, "code": rule.code, "title": rule.title, "order": 0,
-        "effect": rule.effect, "target": rule.target, "weight": "0", "rationale": "Because.",
-        "action": "", "patient_line": "",
-        "criteria-TOTAL_FORMS": str(len(rows)), "criteria-INITIAL_FORMS": "0",
-        "criteria-MIN_NUM_FORMS": "0", "criteria-MAX_NUM_FORMS": "1000",
+        "pathway": rule.pathway_id,
+        "code": rule.code,
+        "title": rule.title,
+        "order": 0,
+        "effect": rule.effect,
+        "target": rule.target,
+        "weight": "0",
+        "rationale": "Because.",
+        "action": "",
+        "patient_line": "",
+        "criteria-TOTAL_FORMS": str(len(rows)),
+        "criteria-INITIAL_FORMS": "0",
+        "criteria-MIN_NUM_FORMS": "0",
+        "criteria-MAX_NUM_FORMS": "1000",
     }
     for i, (group, subject, op, value) in enumerate(rows):
-        data.update({f"criteria-{i}-group": group, f"criteria-{i}-subject": subject,
-                     f"criteria-{i}-op": op, f"criteria-{i}-value_text": value})
+        data.update(
+            {
+                f"criteria-{i}-group": group,
+                f"criteria-{i}-subject": subject,
+                f"criteria-{i}-op": op,
+                f"criteria-{i}-value_text": value,
+            }
+        )
     data.update(extra)
     return data
 
@@ -131,8 +160,9 @@ def test_saving_a_rule_with_a_value_of_the_wrong_type_is_refused(admin_client, c
 
 def test_a_new_rule_with_valid_criteria_is_saved_from_the_add_page(admin_client, content):
     data = criterion_post(
-        pm.Rule(pathway=content["pathway"], code="added", title="Added", effect="tier",
-                target="urgent"),
+        pm.Rule(
+            pathway=content["pathway"], code="added", title="Added", effect="tier", target="urgent"
+        ),
         [(1, "power", "lte", "2"), (1, "side", "eq", "a"), (2, "level", "in", "L5")],
     )
     response = admin_client.post(reverse("admin:pathway_rule_add"), data)

@@ -15,7 +15,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.conftest import verified_login
+from tests.helpers import verified_login
 
 PASSWORD = "pw-staff-correct-horse-42"
 
@@ -35,9 +35,16 @@ def sign_in(client, password=PASSWORD, token="111111", username="sam", device=No
     if device is None:
         found = StaticDevice.objects.filter(user__username=username).first()
         device = found.persistent_id if found else ""
-    return client.post(reverse("admin:login"), {
-        "username": username, "password": password, "otp_device": device, "otp_token": token,
-        "next": reverse("admin:index")})
+    return client.post(
+        reverse("admin:login"),
+        {
+            "username": username,
+            "password": password,
+            "otp_device": device,
+            "otp_token": token,
+            "next": reverse("admin:index"),
+        },
+    )
 
 
 def signed_in(client) -> bool:
@@ -110,11 +117,17 @@ def test_a_few_failures_then_the_right_password_signs_in(client, staff):
 
 def test_sign_in_attempts_are_rate_limited_per_address(staff, one_rate_window):
     client = Client(REMOTE_ADDR="203.0.113.80")
-    rates = {"start": "9/h", "answers": "9/m", "answers_per_assessment": "9/m", "pdf": "9/m",
-             "login": "2/m"}
+    rates = {
+        "start": "9/h",
+        "answers": "9/m",
+        "answers_per_assessment": "9/m",
+        "pdf": "9/m",
+        "login": "2/m",
+    }
     with override_settings(RATELIMIT_ENABLE=True, RATE_LIMITS=rates):
-        statuses = [sign_in(client, password="wrong", username=f"u{n}").status_code
-                    for n in range(4)]
+        statuses = [
+            sign_in(client, password="wrong", username=f"u{n}").status_code for n in range(4)
+        ]
     assert statuses == [200, 200, 429, 429]
 
 
@@ -134,8 +147,7 @@ def test_a_staff_session_ends_after_the_idle_timeout(client, staff):
 # --- the local account `make run` makes -------------------------------------------------------
 
 
-def test_ensure_dev_admin_prints_an_account_and_second_factors_that_sign_in(db, settings,
-                                                                           tmp_path):
+def test_ensure_dev_admin_prints_an_account_and_second_factors_that_sign_in(db, settings, tmp_path):
     settings.DEBUG = True
     settings.LOCAL_ADMIN_FILE = tmp_path / "var" / "local-admin.txt"
     out = io.StringIO()
@@ -154,8 +166,13 @@ def test_ensure_dev_admin_prints_an_account_and_second_factors_that_sign_in(db, 
     device = TOTPDevice.objects.get(user__username="admin")
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     other = Client()
-    sign_in(other, username="admin", password=password, token=f"{totp.token():06d}",
-            device=device.persistent_id)
+    sign_in(
+        other,
+        username="admin",
+        password=password,
+        token=f"{totp.token():06d}",
+        device=device.persistent_id,
+    )
     assert signed_in(other)
     # Every later `make run` prints the sign-in again, just before serving: the same account,
     # the same authenticator, and the backup codes not yet used.
@@ -168,8 +185,7 @@ def test_ensure_dev_admin_prints_an_account_and_second_factors_that_sign_in(db, 
     assert TOTPDevice.objects.count() == 1
 
 
-def test_ensure_dev_admin_never_prints_a_password_that_no_longer_signs_in(db, settings,
-                                                                        tmp_path):
+def test_ensure_dev_admin_never_prints_a_password_that_no_longer_signs_in(db, settings, tmp_path):
     settings.DEBUG = True
     settings.LOCAL_ADMIN_FILE = tmp_path / "local-admin.txt"
     call_command("ensure_dev_admin", stdout=io.StringIO())

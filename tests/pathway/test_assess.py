@@ -1,6 +1,5 @@
-"""`manage.py assess` (design.md section 5): JSON in, JSON out, exit 2 on bad input."""
+"""`manage.py assess`: JSON in, JSON out, exit 2 on bad input."""
 
-import io
 import json
 import os
 import subprocess
@@ -8,21 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
-from tests.engine.conftest import regression_cases
+from tests.helpers import assess, regression_cases
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def assess(*args, stdin_text=None):
-    out = io.StringIO()
-    stdin, sys.stdin = sys.stdin, io.StringIO(stdin_text or "")
-    try:
-        call_command("assess", *args, stdout=out)
-    finally:
-        sys.stdin = stdin
-    return json.loads(out.getvalue())
 
 
 def test_every_regression_case_passes_through_assess(seeded, tmp_path):
@@ -39,27 +28,63 @@ def test_every_regression_case_passes_through_assess(seeded, tmp_path):
 
 def test_an_object_gives_an_object_with_every_contract_field(seeded):
     result = assess("-", stdin_text=json.dumps({"answers": {"ces_bowel": "yes"}}))
-    assert {"id", "pathway", "version", "tier", "level", "differential", "fired",
-            "red_flags_incomplete", "exam_incomplete", "what_would_change"} <= set(result)
+    assert {
+        "id",
+        "pathway",
+        "version",
+        "tier",
+        "level",
+        "differential",
+        "fired",
+        "red_flags_incomplete",
+        "exam_incomplete",
+        "what_would_change",
+    } <= set(result)
     assert result["id"] is None
     assert result["tier"] == "emergency"
-    assert {"rule": "ces_red_flag_new", "effect": "tier", "target": "emergency",
-            "because": ["ces_bowel = yes", "ces_onset is unanswered"]} in result["fired"]
+    assert {
+        "rule": "ces_red_flag_new",
+        "effect": "tier",
+        "target": "emergency",
+        "because": ["ces_bowel = yes", "ces_onset is unanswered"],
+    } in result["fired"]
     assert "ces_bladder" in result["red_flags_incomplete"]
 
 
 def test_it_reports_an_incomplete_examination(seeded):
-    answers = {"mrc_ankle_dorsiflexion": 4, "reflex_knee": "normal", "reflex_ankle": "not_tested",
-               "slr": "positive"}
+    answers = {
+        "mrc_ankle_dorsiflexion": 4,
+        "reflex_knee": "normal",
+        "reflex_ankle": "not_tested",
+        "slr": "positive",
+    }
     result = assess("-", stdin_text=json.dumps({"answers": answers}))
     assert result["exam_incomplete"] == [
-        "mrc_hip_abduction", "mrc_knee_extension", "mrc_great_toe_extension",
-        "mrc_ankle_inversion", "mrc_ankle_eversion", "mrc_ankle_plantarflexion", "reflex_ankle"]
-    complete = {**dict.fromkeys(["mrc_hip_abduction", "mrc_knee_extension",
-                                 "mrc_ankle_dorsiflexion", "mrc_great_toe_extension",
-                                 "mrc_ankle_inversion", "mrc_ankle_eversion",
-                                 "mrc_ankle_plantarflexion"], 5),
-                "reflex_knee": "normal", "reflex_ankle": "normal", "slr": "negative"}
+        "mrc_hip_abduction",
+        "mrc_knee_extension",
+        "mrc_great_toe_extension",
+        "mrc_ankle_inversion",
+        "mrc_ankle_eversion",
+        "mrc_ankle_plantarflexion",
+        "reflex_ankle",
+    ]
+    complete = {
+        **dict.fromkeys(
+            [
+                "mrc_hip_abduction",
+                "mrc_knee_extension",
+                "mrc_ankle_dorsiflexion",
+                "mrc_great_toe_extension",
+                "mrc_ankle_inversion",
+                "mrc_ankle_eversion",
+                "mrc_ankle_plantarflexion",
+            ],
+            5,
+        ),
+        "reflex_knee": "normal",
+        "reflex_ankle": "normal",
+        "slr": "negative",
+    }
     result = assess("-", stdin_text=json.dumps({"answers": complete}))
     assert result["exam_incomplete"] == []
 
@@ -69,10 +94,12 @@ def test_it_reports_an_incomplete_examination(seeded):
     [
         ('{"answers": {"age": 400}}', "input: age: out of range 16-110 (got 400)"),
         ('{"answers": {"shoe_size": 9}}', "input: shoe_size: unknown question code"),
-        ('[{"id": "x", "answers": {}}, {"id": "y", "answers": {"slr": "maybe"}}]',
-         "item 2 (id 'y'): slr: unknown option"),
+        (
+            '[{"id": "x", "answers": {}}, {"id": "y", "answers": {"slr": "maybe"}}]',
+            "item 2 (id 'y'): slr: unknown option",
+        ),
         ('{"answer": {}}', 'input: missing "answers"'),
-        ('[1]', "item 1: expected an object"),
+        ("[1]", "item 1: expected an object"),
         ("{not json", "- is not valid JSON"),
     ],
 )
@@ -100,17 +127,32 @@ def test_a_chosen_version_is_used(seeded):
 def database(tmp_path_factory):
     """A real SQLite file with the seeds loaded, for running assess as its own process."""
     path = tmp_path_factory.mktemp("assess") / "db.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "DJANGO_SETTINGS_MODULE":
-           "pathway.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{path}",
+        "DJANGO_SETTINGS_MODULE": "pathway.settings",
+    }
     for command in (["migrate", "-v0"], ["load_seeds"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
     return env
 
 
 def run(env, document):
-    return subprocess.run([sys.executable, "manage.py", "assess", "-"], cwd=ROOT, env=env,
-                          input=document, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "manage.py", "assess", "-"],
+        cwd=ROOT,
+        env=env,
+        input=document,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_as_a_process_bad_input_exits_2_with_one_stderr_line_and_empty_stdout(database):

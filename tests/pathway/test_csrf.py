@@ -21,13 +21,15 @@ def post_start(client, token, **headers):
 def test_the_csrf_middleware_is_djangos_own():
     assert "django.middleware.csrf.CsrfViewMiddleware" in settings.MIDDLEWARE
     assert [m for m in settings.MIDDLEWARE if "csrf" in m.lower()] == [
-        "django.middleware.csrf.CsrfViewMiddleware"]
+        "django.middleware.csrf.CsrfViewMiddleware"
+    ]
 
 
 def test_a_same_origin_form_post_is_accepted(client_with_token):
     client, token = client_with_token
-    response = post_start(client, token, HTTP_ORIGIN="http://testserver",
-                          HTTP_SEC_FETCH_SITE="same-origin")
+    response = post_start(
+        client, token, HTTP_ORIGIN="http://testserver", HTTP_SEC_FETCH_SITE="same-origin"
+    )
     assert response.status_code == 302
 
 

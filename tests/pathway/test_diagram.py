@@ -11,16 +11,27 @@ from tests.kb import factories as kbf
 
 pytestmark = pytest.mark.usefixtures("empty_db")
 
-AREAS = tuple(OptionSpec(c, c.replace("_", " ")) for c in (
-    "none", "lateral_calf", "buttock", "medial_shin"))
+AREAS = tuple(
+    OptionSpec(c, c.replace("_", " ")) for c in ("none", "lateral_calf", "buttock", "medial_shin")
+)
 
 
 def snapshot(**layers):
-    questions = tuple(QuestionSpec(code, "history", "multi", options=AREAS, diagram_layer=layer)
-                      for code, layer in layers.items())
-    return Snapshot(pathway="p", version=1, steps=(StepSpec("history", "History"),),
-                    questions=questions, rules=(), tiers=(TierSpec("conservative", 1),),
-                    levels=(), threshold=2, margin=1)
+    questions = tuple(
+        QuestionSpec(code, "history", "multi", options=AREAS, diagram_layer=layer)
+        for code, layer in layers.items()
+    )
+    return Snapshot(
+        pathway="p",
+        version=1,
+        steps=(StepSpec("history", "History"),),
+        questions=questions,
+        rules=(),
+        tiers=(TierSpec("conservative", 1),),
+        levels=(),
+        threshold=2,
+        margin=1,
+    )
 
 
 def region(code, view, *roots):
@@ -46,9 +57,11 @@ def test_it_reads_each_regions_view_and_roots_from_the_kb(db):
 
 
 def test_it_shades_an_area_by_its_roots_one_shared_or_none():
-    regions = {"lateral_calf": Region("lateral_calf", "front", frozenset({"S1"})),
-               "buttock": Region("buttock", "back", frozenset({"S1", "L5"})),
-               "groin": Region("groin", "front", frozenset())}
+    regions = {
+        "lateral_calf": Region("lateral_calf", "front", frozenset({"S1"})),
+        "buttock": Region("buttock", "back", frozenset({"S1", "L5"})),
+        "groin": Region("groin", "front", frozenset()),
+    }
     by_code = {s.code: s for s in shapes(regions)}
     assert by_code["lateral_calf"].root == "S1"
     assert (by_code["buttock"].root, by_code["buttock"].label) == ("shared", "L5 S1")
@@ -85,14 +98,18 @@ def test_changing_a_kb_regions_roots_changes_the_picture(db):
 
 
 def test_the_layers_come_from_the_questions_that_feed_them():
-    regions = {code: Region(code, "both", frozenset({"L5"}))
-               for code in ("lateral_calf", "buttock", "medial_shin")}
+    regions = {
+        code: Region(code, "both", frozenset({"L5"}))
+        for code in ("lateral_calf", "buttock", "medial_shin")
+    }
     snap = snapshot(aches="pain", numb="sensory")
-    diagram = diagram_for(snap, {"aches": ("buttock",), "numb": ("medial_shin", "none")},
-                          regions=regions)
+    diagram = diagram_for(
+        snap, {"aches": ("buttock",), "numb": ("medial_shin", "none")}, regions=regions
+    )
     assert (diagram.pain, diagram.numb) == ({"buttock"}, {"medial_shin"})
-    assert diagram_for(snapshot(aches="sensory"), {"aches": ("buttock",)},
-                       regions=regions).numb == {"buttock"}
+    assert diagram_for(
+        snapshot(aches="sensory"), {"aches": ("buttock",)}, regions=regions
+    ).numb == {"buttock"}
     assert diagram_for(snapshot(aches=""), {"aches": ("buttock",)}, regions=regions).pain == set()
 
 

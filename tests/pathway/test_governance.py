@@ -14,7 +14,7 @@ from kb.models import Source
 from pathway import checks, versions
 from pathway import models as pm
 from pathway.publishing import PublishRefused, publish
-from tests.conftest import verified_login
+from tests.helpers import verified_login
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -25,8 +25,9 @@ def published():
 
 
 def persona(name, group=None, staff=True):
-    user = get_user_model().objects.create_user(name, password="pw-" + name + "-123",
-                                                is_staff=staff)
+    user = get_user_model().objects.create_user(
+        name, password="pw-" + name + "-123", is_staff=staff
+    )
     if group:
         user.groups.add(Group.objects.get(name=group))
     return user
@@ -58,8 +59,7 @@ def admin(name, *args):
 
 def refused(write):
     # Each refused write in its own savepoint, as a request's transaction would roll back.
-    with pytest.raises(pm.ReadOnlyVersion, match="published and read-only"), \
-            transaction.atomic():
+    with pytest.raises(pm.ReadOnlyVersion, match="published and read-only"), transaction.atomic():
         write()
 
 
@@ -67,8 +67,9 @@ def test_a_published_version_refuses_changes_at_the_model_level(published):
     rule = published.rules.get(code="severe_foot_drop_not_peroneal")
     rule.title = "Changed"
     refused(rule.save)
-    refused(lambda: pm.Criterion.objects.create(rule=rule, subject="age", op="gte", value=18,
-                                                group=9))
+    refused(
+        lambda: pm.Criterion.objects.create(rule=rule, subject="age", op="gte", value=18, group=9)
+    )
     refused(lambda: rule.sources.add(Source.objects.first()))
     refused(rule.delete)
     published.localisation_threshold = Decimal("9")
@@ -98,13 +99,19 @@ def test_a_published_version_is_read_only_in_the_admin(client, people, published
 
 
 def counts(pathway):
-    return (pathway.steps.count(), pathway.questions.count(),
-            pm.Option.objects.filter(question__pathway=pathway).count(),
-            pm.Criterion.objects.filter(rule__pathway=pathway).count(),
-            pm.Criterion.objects.filter(enables__pathway=pathway).count(),
-            pm.Criterion.objects.filter(shows__pathway=pathway).count(),
-            pathway.rules.count(), pathway.tiers.count(), pathway.levels.count(),
-            pathway.handout_items.count(), pathway.cases.count())
+    return (
+        pathway.steps.count(),
+        pathway.questions.count(),
+        pm.Option.objects.filter(question__pathway=pathway).count(),
+        pm.Criterion.objects.filter(rule__pathway=pathway).count(),
+        pm.Criterion.objects.filter(enables__pathway=pathway).count(),
+        pm.Criterion.objects.filter(shows__pathway=pathway).count(),
+        pathway.rules.count(),
+        pathway.tiers.count(),
+        pathway.levels.count(),
+        pathway.handout_items.count(),
+        pathway.cases.count(),
+    )
 
 
 def test_new_draft_deep_copies_everything_and_editing_it_leaves_the_original(published):
@@ -138,9 +145,11 @@ def test_a_draft_that_breaks_a_case_cannot_be_published_and_the_case_is_named(pu
     draft.save()
     with pytest.raises(PublishRefused) as refused:
         publish(draft, user=None)
-    assert any("case V06 (Acute L5 radicular pain, 2 weeks, pain only): gave conservative / "
-               "indeterminate, expected conservative / L5" in line
-               for line in refused.value.problems)
+    assert any(
+        "case V06 (Acute L5 radicular pain, 2 weeks, pain only): gave conservative / "
+        "indeterminate, expected conservative / L5" in line
+        for line in refused.value.problems
+    )
     draft.refresh_from_db()
     published.refresh_from_db()
     assert (draft.status, published.status) == ("draft", "published")
@@ -157,7 +166,7 @@ def test_publishing_a_passing_draft_retires_the_previous_version(published):
 
 def test_an_old_assessment_keeps_rendering_against_its_own_version(client, published):
     from pathway import services
-    from tests.engine.conftest import regression_cases
+    from tests.helpers import regression_cases
 
     assessment = services.assessment_start(pathway=published)
     services.answers_record(assessment=assessment, values=regression_cases()[2]["answers"])
@@ -180,23 +189,33 @@ def broken(published):
     """A draft with one of every kind of problem the linter looks for."""
     draft = versions.new_draft(published)
     # An unknown question (bulk write: the admin and the model would refuse it).
-    rule = draft.rules.get(code="fever" if draft.rules.filter(code="fever").exists()
-                           else "suspected_infection_fever")
-    pm.Criterion.objects.bulk_create([pm.Criterion(rule=rule, subject="temperature", op="gte",
-                                                   value=38, group=2)])
+    rule = draft.rules.get(
+        code="fever" if draft.rules.filter(code="fever").exists() else "suspected_infection_fever"
+    )
+    pm.Criterion.objects.bulk_create(
+        [pm.Criterion(rule=rule, subject="temperature", op="gte", value=38, group=2)]
+    )
     # A rule that can never be true.
     never = draft.rules.get(code="upper_motor_neurone_signs")
-    pm.Criterion.objects.bulk_create([pm.Criterion(rule=never, subject="umn_signs", op="eq",
-                                                   value="no", group=2)])
+    pm.Criterion.objects.bulk_create(
+        [pm.Criterion(rule=never, subject="umn_signs", op="eq", value="no", group=2)]
+    )
     # A question whose enable-when can never be true.
     onset = draft.questions.get(code="ces_onset")
-    pm.Criterion.objects.bulk_create([
-        pm.Criterion(enables=onset, subject="age", op="gt", value=100, group=2),
-        pm.Criterion(enables=onset, subject="age", op="lt", value=20, group=3),
-    ])
+    pm.Criterion.objects.bulk_create(
+        [
+            pm.Criterion(enables=onset, subject="age", op="gt", value=100, group=2),
+            pm.Criterion(enables=onset, subject="age", op="lt", value=20, group=3),
+        ]
+    )
     # A red-flag question no tier rule reads.
-    pm.Question.objects.create(step=draft.steps.get(code="red_flags"), code="night_sweats",
-                               type="tri", prompt="Night sweats?", red_flag=True)
+    pm.Question.objects.create(
+        step=draft.steps.get(code="red_flags"),
+        code="night_sweats",
+        type="tri",
+        prompt="Night sweats?",
+        red_flag=True,
+    )
     # A tier no rule can reach, and a rule with no source or rationale.
     for rule in draft.rules.filter(effect="tier", target="injection"):
         rule.delete()
@@ -206,14 +225,17 @@ def broken(published):
     bare.sources.clear()
     # A handout item naming an unknown question, and one with no source.
     item = draft.handout_items.get(code="microdiscectomy")
-    pm.Criterion.objects.bulk_create([pm.Criterion(shows=item, subject="bmi", op="gte",
-                                                   value=30, group=9)])
+    pm.Criterion.objects.bulk_create(
+        [pm.Criterion(shows=item, subject="bmi", op="gte", value=30, group=9)]
+    )
     draft.handout_items.get(code="foot-care").sources.clear()
     # Patient wording far above grade 8.
     tier = draft.tiers.get(code="conservative")
-    tier.patient_summary = ("Notwithstanding considerable interindividual variability, "
-                            "conservative multidisciplinary rehabilitation demonstrates "
-                            "substantial symptomatic amelioration characteristically.")
+    tier.patient_summary = (
+        "Notwithstanding considerable interindividual variability, "
+        "conservative multidisciplinary rehabilitation demonstrates "
+        "substantial symptomatic amelioration characteristically."
+    )
     tier.save()
     return draft
 
@@ -242,7 +264,7 @@ def test_the_shipped_content_passes_its_own_gate(published):
     assert report.errors == [] and report.failed_cases == []
     assert report.violations == []
     assert report.invariant_samples == checks.INVARIANT_SAMPLES
-    from tests.engine.conftest import regression_cases
+    from tests.helpers import regression_cases
 
     assert len(report.outcomes) == len(regression_cases())
 
@@ -253,7 +275,8 @@ def test_the_shipped_content_passes_its_own_gate(published):
 def test_the_compare_page_shows_a_changed_rule(client, people, published):
     draft = versions.new_draft(published)
     criterion = draft.rules.get(code="severe_foot_drop_not_peroneal").criteria.get(
-        subject="mrc_great_toe_extension")
+        subject="mrc_great_toe_extension"
+    )
     criterion.value = 2
     criterion.save()
     as_(client, people["editor"])
@@ -279,9 +302,18 @@ def test_the_audit_records_who_edited_what(client, people, published):
     as_(client, people["editor"])
     tier = draft.tiers.get(code="conservative")
     url = reverse("admin:pathway_tier_change", args=[tier.pk])
-    data = {f: getattr(tier, f) for f in ("code", "rank", "title", "timeframe",
-                                          "clinician_summary", "patient_summary",
-                                          "review_interval_days")}
+    data = {
+        f: getattr(tier, f)
+        for f in (
+            "code",
+            "rank",
+            "title",
+            "timeframe",
+            "clinician_summary",
+            "patient_summary",
+            "review_interval_days",
+        )
+    }
     data.update(pathway=draft.pk, review_interval_days=14)
     response = client.post(url, data)
     assert response.status_code == 302, response.content[:3000]
@@ -327,8 +359,10 @@ def test_every_persona_against_every_action(client, people, published, who, acti
 def test_only_a_publisher_can_retire(client, people, published, who):
     draft = versions.new_draft(published)
     as_(client, people[who])
-    for response in (client.get(admin("retire", published.pk)),
-                     client.post(admin("retire", published.pk), {"replacement": draft.pk})):
+    for response in (
+        client.get(admin("retire", published.pk)),
+        client.post(admin("retire", published.pk), {"replacement": draft.pk}),
+    ):
         assert response.status_code in {302, 403}
         if who != "anonymous":
             assert response.status_code == 403
@@ -380,8 +414,10 @@ def test_an_editor_edits_drafts_but_a_publisher_cannot(client, people, published
     draft = versions.new_draft(published)
     tier = draft.tiers.get(code="conservative")
     url = reverse("admin:pathway_tier_change", args=[tier.pk])
-    data = {f: getattr(tier, f) for f in ("code", "rank", "title", "timeframe",
-                                          "clinician_summary", "patient_summary")}
+    data = {
+        f: getattr(tier, f)
+        for f in ("code", "rank", "title", "timeframe", "clinician_summary", "patient_summary")
+    }
     data.update(pathway=draft.pk, review_interval_days=10)
     as_(client, people["publisher"])
     assert client.post(url, data).status_code == 403
@@ -439,8 +475,7 @@ def test_editor_clones_breaks_fixes_and_publisher_publishes(client, people, publ
     assert {people["editor"], people["publisher"]} <= users
 
 
-def test_the_gate_refuses_a_draft_that_breaks_a_clinical_invariant_even_with_no_cases(
-        published):
+def test_the_gate_refuses_a_draft_that_breaks_a_clinical_invariant_even_with_no_cases(published):
     """Deleting the cases does not empty the gate: the brief's invariants still run."""
     draft = versions.new_draft(published)
     draft.cases.all().delete()
@@ -454,22 +489,34 @@ def test_the_gate_refuses_a_draft_that_breaks_a_clinical_invariant_even_with_no_
     assert "new cauda equina symptoms give emergency" in broken
     with pytest.raises(PublishRefused) as refusal:
         publish(draft, user=None)
-    assert any("clinical invariant broken: new cauda equina symptoms give emergency" in line
-               for line in refusal.value.problems)
+    assert any(
+        "clinical invariant broken: new cauda equina symptoms give emergency" in line
+        for line in refusal.value.problems
+    )
 
 
 def test_the_gate_refuses_a_draft_whose_mimic_hides_severe_weakness(published):
     draft = versions.new_draft(published)
     criterion = draft.rules.get(code="severe_weakness_not_peroneal").criteria.get(
-        subject="mrc_knee_extension")
+        subject="mrc_knee_extension"
+    )
     criterion.delete()  # quadriceps 2/5 would no longer escalate under a peroneal label
     report = checks.gate(draft)
     assert "severe weakness escalates unless a named mimic explains it" in {
-        v.invariant for v in report.violations}
+        v.invariant for v in report.violations
+    }
 
 
-PREVIEW_ENDPOINTS = ["resume", "step", "review", "result", "changes", "handout", "handout_pdf",
-                     "handout_css"]
+PREVIEW_ENDPOINTS = [
+    "resume",
+    "step",
+    "review",
+    "result",
+    "changes",
+    "handout",
+    "handout_pdf",
+    "handout_css",
+]
 
 
 def test_every_assessment_endpoint_is_tested_for_who_may_open_a_preview():
@@ -482,9 +529,9 @@ def test_every_assessment_endpoint_is_tested_for_who_may_open_a_preview():
 @pytest.mark.parametrize("name", PREVIEW_ENDPOINTS)
 @pytest.mark.parametrize("who", ["editor", "publisher", "outsider", "anonymous"])
 def test_a_preview_opens_only_for_staff_with_the_content_permission(
-        client, people, published, who, name):
-    preview = pm.Assessment.objects.create(pathway=versions.new_draft(published),
-                                           is_preview=True)
+    client, people, published, who, name
+):
+    preview = pm.Assessment.objects.create(pathway=versions.new_draft(published), is_preview=True)
     kwargs = {"pk": preview.pk, **({"step": "red_flags"} if name == "step" else {})}
     as_(client, people[who])
     response = client.get(reverse(name, kwargs=kwargs))
@@ -509,14 +556,14 @@ def test_deleting_every_case_and_weakening_ces_cannot_be_published(published):
     assert report.live == published
     assert len(report.live_outcomes) == published.cases.count()
     assert {item.code for item in report.unapproved} == set(
-        published.cases.values_list("code", flat=True))
+        published.cases.values_list("code", flat=True)
+    )
     assert "V01" in " ".join(report.problems())
     with pytest.raises(PublishRefused):
         publish(draft, user=None)
 
 
-def test_a_weakened_case_needs_a_publishers_approval_and_only_for_that_change(people,
-                                                                              published):
+def test_a_weakened_case_needs_a_publishers_approval_and_only_for_that_change(people, published):
     from pathway.publishing import approve_case
 
     draft = versions.new_draft(published)
@@ -529,25 +576,42 @@ def test_a_weakened_case_needs_a_publishers_approval_and_only_for_that_change(pe
     with pytest.raises(PublishRefused):
         publish(draft, user=people["publisher"])
     with pytest.raises(PermissionDenied):
-        approve_case(draft, user=people["editor"], code="V09", fingerprint=item.fingerprint,
-                     reason="Editors may not approve")
+        approve_case(
+            draft,
+            user=people["editor"],
+            code="V09",
+            fingerprint=item.fingerprint,
+            reason="Editors may not approve",
+        )
     with pytest.raises(PublishRefused, match="say why"):
-        approve_case(draft, user=people["publisher"], code="V09",
-                     fingerprint=item.fingerprint, reason=" ")
-    approve_case(draft, user=people["publisher"], code="V09", fingerprint=item.fingerprint,
-                 reason="A stable foot drop may be managed in primary care locally.")
+        approve_case(
+            draft, user=people["publisher"], code="V09", fingerprint=item.fingerprint, reason=" "
+        )
+    approve_case(
+        draft,
+        user=people["publisher"],
+        code="V09",
+        fingerprint=item.fingerprint,
+        reason="A stable foot drop may be managed in primary care locally.",
+    )
     assert checks.gate(draft).ok
     # A further edit after the approval needs approving again.
     case.expect_levels = ["L5", "indeterminate"]
     case.save()
     assert not checks.gate(draft).ok
     with pytest.raises(PublishRefused, match="changed since you looked"):
-        approve_case(draft, user=people["publisher"], code="V09",
-                     fingerprint=item.fingerprint, reason="Stale approval")
+        approve_case(
+            draft,
+            user=people["publisher"],
+            code="V09",
+            fingerprint=item.fingerprint,
+            reason="Stale approval",
+        )
 
 
-def test_the_publish_page_lists_what_was_run_and_the_changes_word_by_word(client, people,
-                                                                        published):
+def test_the_publish_page_lists_what_was_run_and_the_changes_word_by_word(
+    client, people, published
+):
     draft = versions.new_draft(published)
     tier = draft.tiers.get(code="urgent")
     tier.timeframe = tier.timeframe.replace("Same day or next day", "Within 24 hours")
@@ -561,16 +625,19 @@ def test_the_publish_page_lists_what_was_run_and_the_changes_word_by_word(client
     assert "<ins>Within 24 hours:</ins>" in page
 
 
-def test_a_publisher_approves_on_the_publish_page_and_an_editor_cannot(client, people,
-                                                                      published):
+def test_a_publisher_approves_on_the_publish_page_and_an_editor_cannot(client, people, published):
     draft = versions.new_draft(published)
     draft.cases.get(code="V26").delete()
     as_(client, people["publisher"])
     page = client.get(admin("publish", draft.pk)).text
     assert "deleted in this draft" in page
     (item,) = checks.gate(draft).unapproved
-    form = {"action": "approve", "case": "V26", "fingerprint": item.fingerprint,
-            "reason": "Replaced by a better hip case."}
+    form = {
+        "action": "approve",
+        "case": "V26",
+        "fingerprint": item.fingerprint,
+        "reason": "Replaced by a better hip case.",
+    }
     as_(client, people["editor"])
     assert client.post(admin("publish", draft.pk), form).status_code == 403
     as_(client, people["publisher"])
@@ -610,8 +677,10 @@ def test_the_vocabulary_gives_each_findings_kind_options_and_range(client, peopl
     as_(client, people["editor"])
     data = client.get(admin("vocabulary", published.pk)).json()
     assert data["questions"]["trauma"]["kind"] == "choice"
-    assert ["major", "Significant trauma (for example a fall from height or a road "
-                     "collision)"] in data["questions"]["trauma"]["options"]
+    assert [
+        "major",
+        "Significant trauma (for example a fall from height or a road collision)",
+    ] in data["questions"]["trauma"]["options"]
     assert (data["questions"]["age"]["min"], data["questions"]["age"]["max"]) == (16, 110)
     assert "contains" in data["opsByKind"]["multi"] and "lte" not in data["opsByKind"]["tri"]
     assert {"L5", "peroneal"} <= {code for code, _ in data["questions"]["level"]["options"]}
@@ -625,23 +694,39 @@ def test_a_criterion_naming_a_finding_outside_the_version_is_refused(client, peo
     criterion = rule.criteria.get()
     as_(client, people["editor"])
     url = reverse("admin:pathway_rule_change", args=[rule.pk])
-    form = {"pathway": draft.pk, "code": rule.code, "title": rule.title, "order": rule.order,
-            "effect": "tier", "target": "urgent", "weight": "0", "rationale": rule.rationale,
-            "action": rule.action, "patient_line": rule.patient_line,
-            "sources": [s.pk for s in rule.sources.all()],
-            "criteria-TOTAL_FORMS": "1", "criteria-INITIAL_FORMS": "1",
-            "criteria-MIN_NUM_FORMS": "0", "criteria-MAX_NUM_FORMS": "1000",
-            "criteria-0-id": criterion.pk, "criteria-0-rule": rule.pk, "criteria-0-group": "1",
-            "criteria-0-subject": "shoe_size", "criteria-0-op": "eq",
-            "criteria-0-value_text": "9"}
+    form = {
+        "pathway": draft.pk,
+        "code": rule.code,
+        "title": rule.title,
+        "order": rule.order,
+        "effect": "tier",
+        "target": "urgent",
+        "weight": "0",
+        "rationale": rule.rationale,
+        "action": rule.action,
+        "patient_line": rule.patient_line,
+        "sources": [s.pk for s in rule.sources.all()],
+        "criteria-TOTAL_FORMS": "1",
+        "criteria-INITIAL_FORMS": "1",
+        "criteria-MIN_NUM_FORMS": "0",
+        "criteria-MAX_NUM_FORMS": "1000",
+        "criteria-0-id": criterion.pk,
+        "criteria-0-rule": rule.pk,
+        "criteria-0-group": "1",
+        "criteria-0-subject": "shoe_size",
+        "criteria-0-op": "eq",
+        "criteria-0-value_text": "9",
+    }
     response = client.post(url, form)
     assert response.status_code == 200
     assert "Select a valid choice. shoe_size is not one of the available choices." in (
-        response.text)
+        response.text
+    )
     criterion.refresh_from_db()
     assert criterion.subject == "trauma"
-    form.update({"criteria-0-subject": "trauma", "criteria-0-op": "lte",
-                 "criteria-0-value_text": "major"})
+    form.update(
+        {"criteria-0-subject": "trauma", "criteria-0-op": "lte", "criteria-0-value_text": "major"}
+    )
     response = client.post(url, form)
     assert "does not fit trauma (choice)" in response.text
 
@@ -649,8 +734,7 @@ def test_a_criterion_naming_a_finding_outside_the_version_is_refused(client, peo
 # --- the editors' home page --------------------------------------------------------------------
 
 
-def test_the_home_page_shows_drafts_their_failures_and_overdue_reviews(client, people,
-                                                                       published):
+def test_the_home_page_shows_drafts_their_failures_and_overdue_reviews(client, people, published):
     import datetime as dt
 
     from kb.models import Entry

@@ -13,11 +13,12 @@ from django.urls import reverse
 
 from pathway import models as pm
 from pathway import services
-from tests.engine.conftest import regression_cases
+from tests.helpers import regression_cases
 
 CASES = regression_cases()
-needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None,
-                                     reason="pdftotext (poppler-utils) is not installed")
+needs_pdftotext = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed"
+)
 
 
 @pytest.fixture
@@ -26,6 +27,7 @@ def completed(seeded):
         assessment = services.assessment_start(pathway=pm.Pathway.objects.published().get())
         services.answers_record(assessment=assessment, values=answers)
         return assessment
+
     return make
 
 
@@ -46,8 +48,22 @@ def readable_text(page: str) -> str:
     sentences = []
     for part in parts:
         text = " ".join(part.split())
-        if text and text not in {"p", "li", "h1", "h2", "h3", "td", "th", "dt", "dd", "caption",
-                                 "div", "section", "header", "tr"}:
+        if text and text not in {
+            "p",
+            "li",
+            "h1",
+            "h2",
+            "h3",
+            "td",
+            "th",
+            "dt",
+            "dd",
+            "caption",
+            "div",
+            "section",
+            "header",
+            "tr",
+        }:
             sentences.append(text if text[-1] in ".!?:" else text + ".")
     return " ".join(sentences)
 
@@ -61,7 +77,7 @@ def test_both_variants_render_as_html_for_every_vignette(client, completed, case
         assert assessment.reference in response.text
         assert "Go to A&amp;E straight away" in response.text  # the card, on every handout
         assert response["Cache-Control"] == "no-store"
-        assert "<nav class=\"site-header" not in response.text
+        assert '<nav class="site-header' not in response.text
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["code"])
@@ -79,22 +95,23 @@ def pdf_text(content: bytes, tmp_path) -> str:
     whole, however the page sets them side by side."""
     path = tmp_path / f"{uuid.uuid4().hex}.pdf"
     path.write_bytes(content)
-    return subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def page_count(content: bytes, tmp_path) -> int:
     path = tmp_path / f"{uuid.uuid4().hex}.pdf"
     path.write_bytes(content)
-    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
-                          check=True).stdout
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
     return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
 
 
 @needs_pdftotext
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["code"])
 def test_every_pdf_fits_its_pages_and_carries_the_plan_card_version_and_reference(
-        client, completed, case, tmp_path):
+    client, completed, case, tmp_path
+):
     """Two pages at most, A4 or Letter (an emergency patient handout, one), the warning card
     included; written shorter, never printed smaller (see the stylesheet test)."""
     assessment = completed(case["answers"])
@@ -104,8 +121,9 @@ def test_every_pdf_fits_its_pages_and_carries_the_plan_card_version_and_referenc
     fired = re.findall(r'<ul class="summary__actions">(.*?)</ul>', result_page, re.S)
     for variant in ("patient", "clinician"):
         for paper in ("a4", "letter"):
-            response = client.get(url(assessment, "handout_pdf",
-                                      **{"for": variant, "paper": paper}))
+            response = client.get(
+                url(assessment, "handout_pdf", **{"for": variant, "paper": paper})
+            )
             assert response.status_code == 200
             assert response["Content-Type"] == "application/pdf"
             pages = page_count(response.content, tmp_path)
@@ -115,8 +133,11 @@ def test_every_pdf_fits_its_pages_and_carries_the_plan_card_version_and_referenc
             if variant == "patient":
                 plan = tier.patient_summary
             else:
-                plan = html.unescape(re.sub(r"<[^>]+>", " ", fired[0])) if fired else \
-                    tier.clinician_summary
+                plan = (
+                    html.unescape(re.sub(r"<[^>]+>", " ", fired[0]))
+                    if fired
+                    else tier.clinician_summary
+                )
             assert " ".join(plan.split())[:60] in text, variant
             assert "Numbness in or around your back passage or your buttocks." in text
             review = dt.date.today() + dt.timedelta(days=tier.review_interval_days)
@@ -136,12 +157,12 @@ def test_every_pdf_fits_its_pages_and_carries_the_plan_card_version_and_referenc
 def test_letter_and_a4_paper(client, completed, tmp_path):
     assessment = completed(CASES[0]["answers"])
     for paper, size in (("a4", "595.276 x 841.89"), ("letter", "612 x 792")):
-        response = client.get(url(assessment, "handout_pdf", **{"for": "patient",
-                                                                "paper": paper}))
+        response = client.get(url(assessment, "handout_pdf", **{"for": "patient", "paper": paper}))
         path = tmp_path / f"{paper}.pdf"
         path.write_bytes(response.content)
-        info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
-                              check=True).stdout
+        info = subprocess.run(
+            ["pdfinfo", str(path)], capture_output=True, text=True, check=True
+        ).stdout
         assert size in info, paper
 
 
@@ -156,13 +177,18 @@ def test_an_emergency_handout_leads_with_what_to_do_now(client, completed):
 
 
 def test_no_answer_marked_not_assessed_is_printed_as_normal(client, completed):
-    answers = {**CASES[2]["answers"], "ces_bowel": "not_assessed", "reflex_knee": "not_tested",
-               "hip_exam": "not_tested"}
+    answers = {
+        **CASES[2]["answers"],
+        "ces_bowel": "not_assessed",
+        "reflex_knee": "not_tested",
+        "hip_exam": "not_tested",
+    }
     assessment = completed(answers)
     page = client.get(url(assessment, **{"for": "clinician"})).text
     findings = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", page))
-    assert "not assessed: Loss of rectal sensation or new faecal incontinence" in \
-        findings["Red flags"]
+    assert (
+        "not assessed: Loss of rectal sensation or new faecal incontinence" in findings["Red flags"]
+    )
     assert "Knee jerk on the affected side Not tested" in findings["Examination"]
     assert "Hip examination: Not tested" in findings["Examination"]
     assert "Red-flag screen incomplete" in page
@@ -222,14 +248,18 @@ def case(code):
 SPINAL = ("steroid injection near the nerve in your back", "Operation to take out the disc bulge")
 
 
-@pytest.mark.parametrize(("code", "expected"), [
-    ("V11", "A brace to hold your foot up"),
-    ("V26", "Exercise for the hip, and weight"),
-    ("V33", "Changing how you load the hip, and exercise"),
-    ("R2-05", "Tests to find the cause of the numb feet"),
-])
-def test_a_mimic_gets_its_own_options_and_never_spinal_injection_or_surgery(client, completed,
-                                                                            code, expected):
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("V11", "A brace to hold your foot up"),
+        ("V26", "Exercise for the hip, and weight"),
+        ("V33", "Changing how you load the hip, and exercise"),
+        ("R2-05", "Tests to find the cause of the numb feet"),
+    ],
+)
+def test_a_mimic_gets_its_own_options_and_never_spinal_injection_or_surgery(
+    client, completed, code, expected
+):
     assessment = completed(case(code)["answers"])
     page = html.unescape(client.get(url(assessment, **{"for": "patient"})).text)
     assert expected in page
@@ -261,8 +291,12 @@ def test_the_clinician_handout_says_plainly_what_was_not_examined(client, comple
     assert "Examination incomplete" not in client.get(url(complete, **{"for": "clinician"})).text
 
 
-ATTACKS = ["file:///etc/passwd", "http://127.0.0.1:9/internal", "https://example.org/x.png",
-           "data:image/svg+xml,<svg/>"]
+ATTACKS = [
+    "file:///etc/passwd",
+    "http://127.0.0.1:9/internal",
+    "https://example.org/x.png",
+    "data:image/svg+xml,<svg/>",
+]
 
 
 def test_a_pdf_fetches_nothing_but_the_apps_static_files(completed, rf, monkeypatch):
@@ -280,10 +314,12 @@ def test_a_pdf_fetches_nothing_but_the_apps_static_files(completed, rf, monkeypa
         return real_fetch(self, url, headers)
 
     monkeypatch.setattr(URLFetcher, "fetch", spy)
-    hostile = "".join(f'<img src="{url}"><link rel="stylesheet" href="{url}">'
-                      for url in ATTACKS)
-    monkeypatch.setattr(handout, "render_to_string",
-                        lambda *args, **kwargs: f"<html><body>{hostile}<p>Hi</p></body></html>")
+    hostile = "".join(f'<img src="{url}"><link rel="stylesheet" href="{url}">' for url in ATTACKS)
+    monkeypatch.setattr(
+        handout,
+        "render_to_string",
+        lambda *args, **kwargs: f"<html><body>{hostile}<p>Hi</p></body></html>",
+    )
 
     request = rf.get("/")
     request.user = AnonymousUser()
@@ -323,7 +359,8 @@ def test_unpublishing_a_kb_treatment_never_changes_a_patients_handout(client, co
     assessment = completed(case("V18")["answers"])
     before = client.get(url(assessment, **{"for": "patient"})).text
     Treatment.objects.filter(slug__in=["microdiscectomy", "epidural-steroid-injection"]).update(
-        published=False)
+        published=False
+    )
     after = client.get(url(assessment, **{"for": "patient"})).text
     assert "Operation to take out the disc bulge" in after
     assert before.split("<main", 1)[1] == after.split("<main", 1)[1]
@@ -339,7 +376,8 @@ def test_nothing_on_a_handout_is_set_below_9_points(client, completed):
 
     assessment = completed(next(c for c in CASES if c["code"] == "V17")["answers"])
     css = Path(finders.find("css/print.css")).read_text(encoding="utf-8") + footer_css(
-        assessment, dt.date.today())
+        assessment, dt.date.today()
+    )
     sizes = re.findall(r"font(?:-size)?:\s*([\d.]+)([a-z%]+)", css)
     assert sizes
     assert [(n, unit) for n, unit in sizes if unit != "pt" or float(n) < 9] == []
@@ -367,8 +405,10 @@ def test_a_handout_printed_again_later_keeps_its_dates(client, completed):
     review = re.search(r"Your review(?: date)?: (?:tomorrow, )?(\w+ \d+ \w+ \d{4})", first)
     again = re.search(r"Your review(?: date)?: (?:tomorrow, )?(\w+ \d+ \w+ \d{4})", later)
     assert review and again
-    delta = (dt.datetime.strptime(review[1], "%A %d %B %Y").date()
-             - dt.datetime.strptime(again[1], "%A %d %B %Y").date())
+    delta = (
+        dt.datetime.strptime(review[1], "%A %d %B %Y").date()
+        - dt.datetime.strptime(again[1], "%A %d %B %Y").date()
+    )
     assert delta == timezone.localdate() - day
     note = client.get(reverse("result", kwargs={"pk": assessment.pk})).text
     assert f"decision support, {day:%-d %b %Y}." in note

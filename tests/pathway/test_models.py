@@ -42,8 +42,9 @@ def test_a_bad_criterion_is_refused_on_save(rule, subject, op, value, message):
 
 def test_a_good_criterion_is_saved(rule):
     pm.Criterion.objects.create(rule=rule, subject="side", op="in", value=["left"])
-    pm.Criterion.objects.create(rule=rule, subject="regions", op="contains", value="buttock",
-                                group=2)
+    pm.Criterion.objects.create(
+        rule=rule, subject="regions", op="contains", value="buttock", group=2
+    )
     assert rule.condition_text() == "side in [left] and regions contains buttock"
 
 
@@ -70,8 +71,14 @@ def test_a_rule_target_must_exist_in_its_version(rule):
 
 
 def test_number_questions_need_a_sane_range(rule):
-    question = pm.Question(step=rule.pathway.steps.first(), code="age", type="number",
-                           prompt="Age", min_value=10, max_value=5)
+    question = pm.Question(
+        step=rule.pathway.steps.first(),
+        code="age",
+        type="number",
+        prompt="Age",
+        min_value=10,
+        max_value=5,
+    )
     with pytest.raises(ValidationError, match="maximum must not be below"):
         question.full_clean()
 

@@ -10,15 +10,20 @@ from django.urls import reverse
 
 from pathway import models as pm
 from pathway import services
-from tests.engine.conftest import regression_cases
+from tests.helpers import regression_cases
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 pytestmark = pytest.mark.usefixtures("one_rate_window")
 
 
 def limits(**rates):
-    defaults = {"start": "1000/h", "answers": "1000/m", "answers_per_assessment": "1000/m",
-                "pdf": "1000/m", "login": "1000/m"}
+    defaults = {
+        "start": "1000/h",
+        "answers": "1000/m",
+        "answers_per_assessment": "1000/m",
+        "pdf": "1000/m",
+        "login": "1000/m",
+    }
     return override_settings(RATELIMIT_ENABLE=True, RATE_LIMITS={**defaults, **rates})
 
 
@@ -46,11 +51,14 @@ def test_a_refusal_says_when_to_try_again(seeded):
 
 
 def test_answer_posts_are_limited_per_assessment_and_over_the_limit_store_nothing(
-        client, assessment):
+    client, assessment
+):
     url = reverse("step", kwargs={"pk": assessment.pk, "step": "red_flags"})
     with limits(answers_per_assessment="3/m"):
-        statuses = [client.post(url, {"fever": value, "changed": "fever"}, **HTMX).status_code
-                    for value in ("yes", "no", "yes", "no", "no")]
+        statuses = [
+            client.post(url, {"fever": value, "changed": "fever"}, **HTMX).status_code
+            for value in ("yes", "no", "yes", "no", "no")
+        ]
         page = client.get(url)
     assert statuses == [200, 200, 200, 429, 429]
     assert services.answers_for(assessment) == {"fever": "yes"}
@@ -65,8 +73,10 @@ def test_answer_posts_are_limited_per_client(seeded):
         for _ in range(3):  # a new assessment each time: the per-assessment limit never bites
             assessment = services.assessment_start(pathway=pathway)
             url = reverse("step", kwargs={"pk": assessment.pk, "step": "red_flags"})
-            statuses += [client.post(url, {"fever": "yes", "changed": "fever"}, **HTMX)
-                         .status_code for _ in range(2)]
+            statuses += [
+                client.post(url, {"fever": "yes", "changed": "fever"}, **HTMX).status_code
+                for _ in range(2)
+            ]
     assert statuses == [200, 200, 200, 200, 429, 429]
 
 
@@ -85,18 +95,26 @@ def test_the_shipped_limits_are_set():
     from pathway import settings
 
     assert settings.RATELIMIT_ENABLE
-    assert set(settings.RATE_LIMITS) == {"start", "answers", "answers_per_assessment", "pdf",
-                                         "login"}
+    assert set(settings.RATE_LIMITS) == {
+        "start",
+        "answers",
+        "answers_per_assessment",
+        "pdf",
+        "login",
+    }
 
 
-@pytest.mark.parametrize(("proxies", "forwarded", "expected"), [
-    (0, "198.51.100.1", "127.0.0.1"),  # no proxy: the header is the client's own to write
-    (1, "198.51.100.1", "198.51.100.1"),
-    (1, "6.6.6.6, 198.51.100.1", "198.51.100.1"),  # a forged first entry is ignored
-    (2, "198.51.100.1, 10.0.0.2", "198.51.100.1"),
-    (1, "", "127.0.0.1"),
-    (1, "not-an-address", "127.0.0.1"),
-])
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "198.51.100.1", "127.0.0.1"),  # no proxy: the header is the client's own to write
+        (1, "198.51.100.1", "198.51.100.1"),
+        (1, "6.6.6.6, 198.51.100.1", "198.51.100.1"),  # a forged first entry is ignored
+        (2, "198.51.100.1, 10.0.0.2", "198.51.100.1"),
+        (1, "", "127.0.0.1"),
+        (1, "not-an-address", "127.0.0.1"),
+    ],
+)
 def test_the_client_address_behind_proxies(rf, settings, proxies, forwarded, expected):
     from pathway.ratelimits import client_ip
 
@@ -138,7 +156,6 @@ def test_a_client_looping_on_a_refusal_costs_no_more_writes(seeded):
         client.post(reverse("assessment_start"))
         assert client.post(reverse("assessment_start")).status_code == 429
         with CaptureQueriesContext(connection) as queries:
-            statuses = [client.post(reverse("assessment_start")).status_code
-                        for _ in range(10)]
+            statuses = [client.post(reverse("assessment_start")).status_code for _ in range(10)]
     assert statuses == [429] * 10
     assert [q["sql"] for q in queries.captured_queries] == []

@@ -25,8 +25,9 @@ def pathway(seeded):
 
 
 def test_every_vocabulary_question_exists_with_its_type_step_and_options(pathway):
-    questions = {q.code: q for q in pathway.questions.select_related("step")
-                 .prefetch_related("options")}
+    questions = {
+        q.code: q for q in pathway.questions.select_related("step").prefetch_related("options")
+    }
     for code, (step, kind, spec) in vocabulary.QUESTIONS.items():
         question = questions.get(code)
         assert question is not None, f"missing question {code}"
@@ -54,14 +55,14 @@ def test_every_question_prompt_is_written_and_red_flags_are_marked(pathway):
         assert question.prompt.strip(), question.code
         if question.step.code == "red_flags" and question.code != "ces_onset":
             assert question.red_flag, question.code
-    assert not pathway.questions.filter(step__code__in=["history", "exam"],
-                                        red_flag=True).exists()
+    assert not pathway.questions.filter(step__code__in=["history", "exam"], red_flag=True).exists()
 
 
 def test_ces_onset_is_asked_only_after_a_ces_item_is_yes(pathway):
     onset = pathway.questions.get(code="ces_onset")
     assert pm.conditions.format_condition(pm.condition_of(onset.enable_when.all())) == (
-        "(ces_bladder = yes or ces_saddle = yes or ces_bowel = yes or ces_sexual = yes)")
+        "(ces_bladder = yes or ces_saddle = yes or ces_bowel = yes or ces_sexual = yes)"
+    )
 
 
 def test_every_kb_link_and_level_link_resolves_to_a_published_entry(pathway):
@@ -73,9 +74,13 @@ def test_every_kb_link_and_level_link_resolves_to_a_published_entry(pathway):
 
 def test_every_exam_muscle_has_a_kb_page_with_its_roots():
     expected = {
-        "gluteus-medius-minimus": {"L5"}, "quadriceps": {"L4"}, "tibialis-anterior": {"L4", "L5"},
-        "extensor-hallucis-longus": {"L5"}, "tibialis-posterior": {"L5"},
-        "peroneus-longus-brevis": {"L5", "S1"}, "gastrocnemius-soleus": {"S1"},
+        "gluteus-medius-minimus": {"L5"},
+        "quadriceps": {"L4"},
+        "tibialis-anterior": {"L4", "L5"},
+        "extensor-hallucis-longus": {"L5"},
+        "tibialis-posterior": {"L5"},
+        "peroneus-longus-brevis": {"L5", "S1"},
+        "gastrocnemius-soleus": {"S1"},
         "gluteus-maximus": {"S1"},
     }
     for slug, roots in expected.items():
@@ -99,29 +104,60 @@ def test_the_two_anatomical_errors_of_the_source_texts_are_corrected():
 def test_every_region_option_has_a_region_entry():
     codes = set(SensoryRegion.objects.values_list("code", flat=True))
     wanted = set(vocabulary.QUESTIONS["pain_regions"][2]) | set(
-        vocabulary.QUESTIONS["sensory_loss"][2])
+        vocabulary.QUESTIONS["sensory_loss"][2]
+    )
     assert wanted - {"none", "not_tested"} <= codes
 
 
 def test_reflexes_tests_conditions_and_treatments_are_complete():
-    assert {r.slug for r in Reflex.objects.all()} >= {"knee-jerk", "ankle-jerk",
-                                                      "medial-hamstring-reflex"}
+    assert {r.slug for r in Reflex.objects.all()} >= {
+        "knee-jerk",
+        "ankle-jerk",
+        "medial-hamstring-reflex",
+    }
     assert {t.slug for t in ClinicalTest.objects.all()} >= {
-        "straight-leg-raise", "crossed-straight-leg-raise", "femoral-nerve-stretch",
-        "tinel-fibular-head", "hip-examination", "trendelenburg-sign", "mrc-power-grading",
-        "saddle-sensation"}
+        "straight-leg-raise",
+        "crossed-straight-leg-raise",
+        "femoral-nerve-stretch",
+        "tinel-fibular-head",
+        "hip-examination",
+        "trendelenburg-sign",
+        "mrc-power-grading",
+        "saddle-sensation",
+    }
     assert {c.slug for c in Condition.objects.all()} >= {
-        "lumbar-disc-herniation", "foraminal-stenosis", "spondylolisthesis",
-        "cauda-equina-syndrome", "peroneal-neuropathy", "hip-osteoarthritis",
-        "gluteal-tendinopathy", "spinal-infection", "spinal-metastases", "spinal-fracture"}
+        "lumbar-disc-herniation",
+        "foraminal-stenosis",
+        "spondylolisthesis",
+        "cauda-equina-syndrome",
+        "peroneal-neuropathy",
+        "hip-osteoarthritis",
+        "gluteal-tendinopathy",
+        "spinal-infection",
+        "spinal-metastases",
+        "spinal-fracture",
+    }
     treatments = {t.slug: t.tier for t in Treatment.objects.all()}
     assert treatments == {
-        "advice-and-activity": "conservative", "exercise-therapy": "conservative",
-        "medicines-for-sciatica": "conservative", "epidural-steroid-injection": "injection",
-        "microdiscectomy": "surgical_referral", "spinal-decompression": "surgical_referral",
-    } | {k: v for k, v in treatments.items() if k not in {
-        "advice-and-activity", "exercise-therapy", "medicines-for-sciatica",
-        "epidural-steroid-injection", "microdiscectomy", "spinal-decompression"}}
+        "advice-and-activity": "conservative",
+        "exercise-therapy": "conservative",
+        "medicines-for-sciatica": "conservative",
+        "epidural-steroid-injection": "injection",
+        "microdiscectomy": "surgical_referral",
+        "spinal-decompression": "surgical_referral",
+    } | {
+        k: v
+        for k, v in treatments.items()
+        if k
+        not in {
+            "advice-and-activity",
+            "exercise-therapy",
+            "medicines-for-sciatica",
+            "epidural-steroid-injection",
+            "microdiscectomy",
+            "spinal-decompression",
+        }
+    }
 
 
 def test_every_kb_entry_cites_listed_sources_and_has_a_review_date():
@@ -150,8 +186,12 @@ def test_the_polyneuropathy_handout_never_says_neuropathic_medicines_are_not_off
     from pathway.snapshot import snapshot_for
     from tests.pathway.vocabulary import KEY_EXAM
 
-    answers = {**dict.fromkeys(KEY_EXAM[:7], 5), "sensory_loss": ["stocking_both_feet"],
-               "reflex_ankle": "absent_both_sides", "pain_regions": ["dorsum_foot"]}
+    answers = {
+        **dict.fromkeys(KEY_EXAM[:7], 5),
+        "sensory_loss": ["stocking_both_feet"],
+        "reflex_ankle": "absent_both_sides",
+        "pain_regions": ["dorsum_foot"],
+    }
     result = evaluate(snapshot_for(pathway), answers)
     assert "neuropathy-tests" in result.handout_items
     assert "sciatica-medicines" not in result.handout_items
@@ -165,7 +205,8 @@ def test_the_shipped_seeds_survive_an_export_and_reload_unchanged(tmp_path, path
     exporter.export(tmp_path)
     original, exported = reader.read(settings.SEEDS_DIR), reader.read(tmp_path)
     assert exporter.canonical_pathway(exported.pathways[0]) == exporter.canonical_pathway(
-        original.pathways[0])
+        original.pathways[0]
+    )
     report = writer.load(tmp_path)
     assert any(line.startswith("knowledge base: 0 created, 0 updated,") for line in report.lines)
     assert "pathway lumbar-radicular: unchanged (the seeds match v1, published)" in report.lines

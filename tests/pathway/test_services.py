@@ -23,8 +23,9 @@ def pathway(db):
     first = f.StepFactory(pathway=pathway, code="first", order=1)
     f.StepFactory(pathway=pathway, code="second", order=2)
     f.QuestionFactory(step=first, code="colour", type="choice", options=["red", "blue"])
-    f.QuestionFactory(step=first, code="count", type="number", min_value=0, max_value=10,
-                      required=False)
+    f.QuestionFactory(
+        step=first, code="count", type="number", min_value=0, max_value=10, required=False
+    )
     f.QuestionFactory(step=first, code="areas", type="multi", required=False)
     f.QuestionFactory(step=first, code="grip_left", type="mrc", required=False)
     f.QuestionFactory(step=first, code="grip_right", type="mrc", required=False)
@@ -49,8 +50,7 @@ def save(assessment, body: str, *, partial=False, step="first"):
     ctx = context(assessment)
     post = QueryDict(body)
     form = StepForm(post, questions=step_questions(ctx.snapshot, step), enforce_required=False)
-    saved = services.step_answers_save(ctx=ctx, step=step, form=form, post=post,
-                                       partial=partial)
+    saved = services.step_answers_save(ctx=ctx, step=step, form=form, post=post, partial=partial)
     return ctx, saved
 
 
@@ -74,8 +74,9 @@ def test_it_stores_nothing_of_a_whole_page_with_an_invalid_answer(assessment):
 
 
 def test_it_keeps_the_valid_answers_of_a_partial_save_and_drops_the_invalid(assessment):
-    _, saved = save(assessment, "changed=colour&changed=count&colour=blue&count=eleven",
-                      partial=True)
+    _, saved = save(
+        assessment, "changed=colour&changed=count&colour=blue&count=eleven", partial=True
+    )
     assert not saved.refused
     assert stored(assessment) == {"colour": "blue"}
     assert set(saved.form.errors) == {"count"}
@@ -162,16 +163,16 @@ def test_a_partial_save_keeps_the_result_it_started_from(assessment):
 
 
 def test_merged_answers_lays_only_valid_edited_answers_over_the_stored(pathway):
-    questions = [q for q in step_questions(snapshot_for(pathway), "first")
-                 if q.code in {"colour", "count"}]
-    form = StepForm(QueryDict("colour=red&count=99"), questions=questions,
-                    enforce_required=False)
+    questions = [
+        q for q in step_questions(snapshot_for(pathway), "first") if q.code in {"colour", "count"}
+    ]
+    form = StepForm(QueryDict("colour=red&count=99"), questions=questions, enforce_required=False)
     form.is_valid()
-    merged = services.merged_answers({"colour": "blue", "count": 1}, form, questions,
-                                     {"colour", "count"})
+    merged = services.merged_answers(
+        {"colour": "blue", "count": 1}, form, questions, {"colour", "count"}
+    )
     assert merged == {"colour": "red", "count": 1}
-    assert services.merged_answers({"colour": "blue"}, form, questions, set()) == {
-        "colour": "blue"}
+    assert services.merged_answers({"colour": "blue"}, form, questions, set()) == {"colour": "blue"}
 
 
 def test_starting_a_preview_marks_it_so(pathway):

@@ -74,7 +74,9 @@ def test_a_snapshot_carries_each_tiers_banner_and_each_questions_diagram_layer(e
     f.QuestionFactory(step=step, code="colour")
     snapshot = build(pathway)
     assert snapshot.tier_by_code["now"].emergency
-    assert (snapshot.tier_by_code["conservative"].banner,
-            snapshot.tier_by_code["conservative"].emergency) == ("", False)
+    assert (
+        snapshot.tier_by_code["conservative"].banner,
+        snapshot.tier_by_code["conservative"].emergency,
+    ) == ("", False)
     assert snapshot.diagram_question("pain").code == "hurts"
     assert snapshot.diagram_question("sensory") is None

@@ -17,9 +17,8 @@ from django.urls import reverse
 
 from pathway import models as pm
 from pathway import services
-from tests.engine.conftest import regression_cases
+from tests.helpers import assess, regression_cases
 from tests.pathway import factories as f
-from tests.pathway.test_assess import assess
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -37,9 +36,22 @@ def answers_of(assessment):
     return services.answers_for(assessment)
 
 
-RED_FLAGS_NO = {code: "no" for code in (
-    "ces_bladder", "ces_saddle", "ces_bowel", "ces_sexual", "bilateral_leg_symptoms",
-    "cancer_history", "weight_loss", "night_pain", "fever", "infection_risk", "umn_signs")}
+RED_FLAGS_NO = {
+    code: "no"
+    for code in (
+        "ces_bladder",
+        "ces_saddle",
+        "ces_bowel",
+        "ces_sexual",
+        "bilateral_leg_symptoms",
+        "cancer_history",
+        "weight_loss",
+        "night_pain",
+        "fever",
+        "infection_risk",
+        "umn_signs",
+    )
+}
 RED_FLAGS_NO["trauma"] = "none"
 
 
@@ -84,8 +96,10 @@ def test_a_step_page_renders_its_questions_named_by_code(client, assessment):
 
 
 def test_an_unknown_assessment_is_not_found(client, seeded):
-    assert client.get(reverse("step", kwargs={"pk": uuid.uuid4(), "step": "red_flags"})
-                      ).status_code == 404
+    assert (
+        client.get(reverse("step", kwargs={"pk": uuid.uuid4(), "step": "red_flags"})).status_code
+        == 404
+    )
     assert client.get("/a/not-a-uuid/red_flags/").status_code == 404
 
 
@@ -135,12 +149,14 @@ def test_a_valid_step_is_stored_and_moves_on(client, assessment):
     ],
 )
 def test_an_invalid_answer_is_shown_beside_its_field_and_nothing_is_stored(
-        client, assessment, field, value, message):
+    client, assessment, field, value, message
+):
     services.answers_record(assessment=assessment, values={**RED_FLAGS_NO, "age": 50})
     before = answers_of(assessment)
-    response = client.post(step_url(assessment, "history"),
-                           {"age": "44", "affected_side": "left", field: value,
-                            "nav": "continue"})
+    response = client.post(
+        step_url(assessment, "history"),
+        {"age": "44", "affected_side": "left", field: value, "nav": "continue"},
+    )
     assert response.status_code == 200
     assert re.search(rf'id="err-{field}">.*{re.escape(message)}', response.text)
     assert "Nothing on this page was saved" in response.text
@@ -170,8 +186,9 @@ def test_back_keeps_what_was_typed_without_requiring_the_rest(client, assessment
 
 
 def test_a_ces_yes_brings_up_the_onset_question_before_moving_on(client, assessment):
-    response = client.post(step_url(assessment, "red_flags"),
-                           {**RED_FLAGS_NO, "ces_bladder": "yes", "nav": "continue"})
+    response = client.post(
+        step_url(assessment, "red_flags"), {**RED_FLAGS_NO, "ces_bladder": "yes", "nav": "continue"}
+    )
     assert response.url == step_url(assessment, "red_flags") + "#q-ces_onset"
     page = client.get(response.url)
     assert 'id="q-ces_onset" class="question question--radio"' in page.text
@@ -192,8 +209,9 @@ def result_url(assessment):
 
 def test_an_emergency_answer_saved_with_the_rest_blank_is_kept(client, assessment):
     """Without JavaScript: 'Yes' to new bladder difficulty, Save, every other red flag blank."""
-    response = client.post(step_url(assessment, "red_flags"),
-                           {"ces_bladder": "yes", "nav": "continue"})
+    response = client.post(
+        step_url(assessment, "red_flags"), {"ces_bladder": "yes", "nav": "continue"}
+    )
     assert answers_of(assessment) == {"ces_bladder": "yes"}
     assert response.status_code == 302
     page = client.get(response.url).text
@@ -209,23 +227,31 @@ def test_an_emergency_answer_saved_with_the_rest_blank_is_kept(client, assessmen
 
 def test_the_emergency_banner_is_on_every_assessment_page_and_sticks(client, assessment):
     services.answers_record(assessment=assessment, values={"ces_bowel": "yes"})
-    for url in (step_url(assessment, "red_flags"), result_url(assessment),
-                reverse("resume", kwargs={"pk": assessment.pk})):
+    for url in (
+        step_url(assessment, "red_flags"),
+        result_url(assessment),
+        reverse("resume", kwargs={"pk": assessment.pk}),
+    ):
         page = client.get(url, follow=True).text
-        assert re.search(r'class="alert-banner-slot alert-banner-slot--sticky"[^>]*>\s*'
-                         r'<div class="alert-banner alert-banner--emergency" role="alert" '
-                         r'data-banner="emergency"', page), url
+        assert re.search(
+            r'class="alert-banner-slot alert-banner-slot--sticky"[^>]*>\s*'
+            r'<div class="alert-banner alert-banner--emergency" role="alert" '
+            r'data-banner="emergency"',
+            page,
+        ), url
 
 
 def test_the_result_opens_at_once_for_an_emergency_and_names_the_unfinished_steps(
-        client, assessment):
+    client, assessment
+):
     services.answers_record(assessment=assessment, values={"ces_saddle": "yes"})
     response = client.get(result_url(assessment))
     assert response.status_code == 200
     assert re.search(r'data-tier="emergency" data-level="indeterminate"', response.text)
-    assert ("<strong>Not completed:</strong> Red flags (11 unanswered), History (12 "
-            "unanswered), Examination (12 unanswered). The emergency does not wait for them."
-            ) in " ".join(response.text.split())
+    assert (
+        "<strong>Not completed:</strong> Red flags (11 unanswered), History (12 "
+        "unanswered), Examination (12 unanswered). The emergency does not wait for them."
+    ) in " ".join(response.text.split())
 
 
 def test_the_handouts_open_at_once_for_an_emergency(client, assessment):
@@ -238,7 +264,8 @@ def test_the_handouts_open_at_once_for_an_emergency(client, assessment):
 
 
 def test_an_unfinished_assessment_without_an_emergency_still_waits_for_its_result(
-        client, assessment):
+    client, assessment
+):
     services.answers_record(assessment=assessment, values={"ces_saddle": "no", "fever": "yes"})
     for name in ("result", "handout", "handout_pdf"):
         response = client.get(reverse(name, kwargs={"pk": assessment.pk}))
@@ -258,29 +285,48 @@ def test_the_live_panel_names_no_tier_until_the_red_flags_are_screened(client, a
     assert "tier-badge--conservative" in panel
 
 
-def test_an_htmx_emergency_answer_draws_the_warning_beside_it_and_takes_it_away(
-        client, assessment):
+def test_an_htmx_emergency_answer_draws_the_warning_beside_it_and_takes_it_away(client, assessment):
     url = step_url(assessment, "red_flags")
     response = client.post(url, {"ces_sexual": "yes", "changed": "ces_sexual"}, **HTMX)
-    slot = re.search(r'<div id="alarm-ces_sexual"[^>]*hx-swap-oob="true">.*?</div>',
-                     response.text, re.S).group(0)
+    slot = re.search(
+        r'<div id="alarm-ces_sexual"[^>]*hx-swap-oob="true">.*?</div>', response.text, re.S
+    ).group(0)
     assert "Cauda equina symptoms that are new or getting worse" in slot
     response = client.post(url, {"ces_sexual": "no", "changed": "ces_sexual"}, **HTMX)
-    assert re.search(r'<div id="alarm-ces_sexual" class="alarm-slot" hx-swap-oob="true">'
-                     r"</div>", response.text)
+    assert re.search(
+        r'<div id="alarm-ces_sexual" class="alarm-slot" hx-swap-oob="true">'
+        r"</div>",
+        response.text,
+    )
     assert 'data-banner="emergency"' not in response.text
 
 
 # --- the examination grid and its shortcuts -----------------------------------------------------
 
 
-HISTORY = {"age": 41, "affected_side": "left", "duration_weeks": 8, "leg_pain_severity": 7,
-           "leg_pain_dominant": "yes", "pain_regions": ["lateral_calf"], "trend": "unchanged",
-           "disabling": "yes", "conservative_care_weeks": 6, "injection_history": "none",
-           "imaging": "none", "compression_history": "no"}
-MRC = ("mrc_hip_abduction", "mrc_knee_extension", "mrc_ankle_dorsiflexion",
-       "mrc_great_toe_extension", "mrc_ankle_inversion", "mrc_ankle_eversion",
-       "mrc_ankle_plantarflexion")
+HISTORY = {
+    "age": 41,
+    "affected_side": "left",
+    "duration_weeks": 8,
+    "leg_pain_severity": 7,
+    "leg_pain_dominant": "yes",
+    "pain_regions": ["lateral_calf"],
+    "trend": "unchanged",
+    "disabling": "yes",
+    "conservative_care_weeks": 6,
+    "injection_history": "none",
+    "imaging": "none",
+    "compression_history": "no",
+}
+MRC = (
+    "mrc_hip_abduction",
+    "mrc_knee_extension",
+    "mrc_ankle_dorsiflexion",
+    "mrc_great_toe_extension",
+    "mrc_ankle_inversion",
+    "mrc_ankle_eversion",
+    "mrc_ankle_plantarflexion",
+)
 
 
 @pytest.fixture
@@ -297,7 +343,10 @@ def test_the_examination_is_drawn_as_grids_of_radio_groups(client, at_exam):
     assert '<span class="visually-hidden">Hip abduction power: 4</span>' in power
     reflexes = re.search(r'id="grid-reflexes".*?</section>', page, re.S).group(0)
     assert [c for c in re.findall(r'<tr id="q-(\w+)"', reflexes)] == [
-        "reflex_knee", "reflex_ankle", "reflex_medial_hamstring"]
+        "reflex_knee",
+        "reflex_ankle",
+        "reflex_medial_hamstring",
+    ]
     signs = re.search(r'id="grid-signs".*?</section>', page, re.S).group(0)
     assert "q-trendelenburg" in signs and "q-hip_exam" not in signs
     # Nothing is pre-filled, "not tested" included.
@@ -306,19 +355,22 @@ def test_the_examination_is_drawn_as_grids_of_radio_groups(client, at_exam):
 
 def test_a_shortcut_fills_only_the_unanswered_rows_of_its_grid(client, at_exam):
     services.answers_record(assessment=at_exam, values={"mrc_great_toe_extension": 4})
-    response = client.post(step_url(at_exam, "exam"),
-                           {"mrc_ankle_inversion": "3", "fill": "power:5"})
+    response = client.post(
+        step_url(at_exam, "exam"), {"mrc_ankle_inversion": "3", "fill": "power:5"}
+    )
     assert response.status_code == 302
     assert response.url == step_url(at_exam, "exam") + "#grid-power"
     stored = answers_of(at_exam)
     assert {code: stored[code] for code in MRC} == {
-        **dict.fromkeys(MRC, 5), "mrc_great_toe_extension": 4, "mrc_ankle_inversion": 3}
+        **dict.fromkeys(MRC, 5),
+        "mrc_great_toe_extension": 4,
+        "mrc_ankle_inversion": 3,
+    }
     assert "reflex_knee" not in stored  # other grids are left alone
 
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
-def test_a_muscle_just_marked_not_tested_is_not_graded_by_the_shortcut(
-        client, at_exam, headers):
+def test_a_muscle_just_marked_not_tested_is_not_graded_by_the_shortcut(client, at_exam, headers):
     """An ungraded muscle is stored as unanswered; the one the clinician has just marked
     "not tested" on this page must not come back graded 5."""
     posted = {"mrc_knee_extension": "", "was_mrc_knee_extension": "", "fill": "power:5"}
@@ -332,13 +384,15 @@ def test_a_not_tested_shortcut_marks_the_rest_not_tested(client, at_exam):
     client.post(step_url(at_exam, "exam"), {"slr": "positive", "fill": "signs:not_tested"})
     stored = answers_of(at_exam)
     assert stored["slr"] == "positive"
-    assert [stored[c] for c in ("crossed_slr", "femoral_stretch", "fibular_head_tinel",
-                                "trendelenburg")] == ["not_tested"] * 4
+    assert [
+        stored[c] for c in ("crossed_slr", "femoral_stretch", "fibular_head_tinel", "trendelenburg")
+    ] == ["not_tested"] * 4
     assert "hip_exam" not in stored
 
 
-@pytest.mark.parametrize("fill", ["power:3", "power:not_tested", "nowhere:normal", "signs",
-                                  "reflexes:absent"])
+@pytest.mark.parametrize(
+    "fill", ["power:3", "power:not_tested", "nowhere:normal", "signs", "reflexes:absent"]
+)
 def test_a_tampered_shortcut_fills_nothing(client, at_exam, fill):
     before = answers_of(at_exam)
     client.post(step_url(at_exam, "exam"), {"fill": fill})
@@ -365,21 +419,25 @@ def test_shortcuts_are_offered_only_where_a_grid_is(client, assessment):
 def test_change_from_the_review_returns_to_the_review(client, assessment):
     complete(assessment, regression_cases()[0]["answers"])
     review = client.get(reverse("review", kwargs={"pk": assessment.pk})).text
-    link = f'{step_url(assessment, "history")}?from=review#q-trend'
+    link = f"{step_url(assessment, 'history')}?from=review#q-trend"
     assert f'href="{link}"' in review
     page = client.get(link.split("#")[0]).text
     assert '<input type="hidden" name="return_to" value="review">' in page
     assert "Save and return to the review" in page
-    response = client.post(step_url(assessment, "history"),
-                           {"trend": "improving", "return_to": "review", "nav": "continue"})
+    response = client.post(
+        step_url(assessment, "history"),
+        {"trend": "improving", "return_to": "review", "nav": "continue"},
+    )
     assert response.url == reverse("review", kwargs={"pk": assessment.pk}) + "#step-history"
     assert answers_of(assessment)["trend"] == "improving"
 
 
 def test_change_from_the_review_goes_on_to_a_question_the_change_raised(client, assessment):
     complete(assessment, regression_cases()[2]["answers"])
-    response = client.post(step_url(assessment, "red_flags"),
-                           {"ces_bowel": "yes", "return_to": "review", "nav": "continue"})
+    response = client.post(
+        step_url(assessment, "red_flags"),
+        {"ces_bowel": "yes", "return_to": "review", "nav": "continue"},
+    )
     assert response.url == step_url(assessment, "red_flags") + "?from=review#q-ces_onset"
 
 
@@ -387,12 +445,14 @@ def test_change_from_the_review_goes_on_to_a_question_the_change_raised(client, 
 
 
 def test_an_htmx_answer_is_saved_and_returns_fragments_not_a_page(client, assessment):
-    response = client.post(step_url(assessment, "red_flags"),
-                           {"ces_bowel": "yes", "changed": "ces_bowel"}, **HTMX)
+    response = client.post(
+        step_url(assessment, "red_flags"), {"ces_bowel": "yes", "changed": "ces_bowel"}, **HTMX
+    )
     assert response.status_code == 200
     assert "<html" not in response.text
-    assert ('id="alert-banner" class="alert-banner-slot alert-banner-slot--sticky" '
-            'hx-swap-oob="true"') in response.text
+    assert (
+        'id="alert-banner" class="alert-banner-slot alert-banner-slot--sticky" hx-swap-oob="true"'
+    ) in response.text
     assert 'data-banner="emergency"' in response.text
     assert 'id="suggestion"' in response.text and 'id="q-ces_onset"' in response.text
     assert answers_of(assessment) == {"ces_bowel": "yes"}
@@ -400,8 +460,7 @@ def test_an_htmx_answer_is_saved_and_returns_fragments_not_a_page(client, assess
 
 def test_an_invalid_htmx_answer_re_renders_with_200_and_is_not_stored(client, assessment):
     services.answers_record(assessment=assessment, values={**RED_FLAGS_NO, "age": 50})
-    response = client.post(step_url(assessment, "history"), {"age": "7", "changed": "age"},
-                           **HTMX)
+    response = client.post(step_url(assessment, "history"), {"age": "7", "changed": "age"}, **HTMX)
     assert response.status_code == 200
     assert 'id="err-age" hx-swap-oob="true"' in response.text
     assert "Enter 16 or more." in response.text
@@ -410,14 +469,16 @@ def test_an_invalid_htmx_answer_re_renders_with_200_and_is_not_stored(client, as
 
 def test_an_htmx_answer_touches_only_its_own_question(client, assessment):
     services.answers_record(assessment=assessment, values={"fever": "yes", "ces_bowel": "no"})
-    client.post(step_url(assessment, "red_flags"), {"ces_bowel": "yes", "changed": "ces_bowel"},
-                **HTMX)
+    client.post(
+        step_url(assessment, "red_flags"), {"ces_bowel": "yes", "changed": "ces_bowel"}, **HTMX
+    )
     assert answers_of(assessment) == {"fever": "yes", "ces_bowel": "yes"}
 
 
 def test_unticking_every_area_clears_a_multi_answer(client, assessment):
-    services.answers_record(assessment=assessment, values={**RED_FLAGS_NO,
-                                                          "pain_regions": ["buttock"]})
+    services.answers_record(
+        assessment=assessment, values={**RED_FLAGS_NO, "pain_regions": ["buttock"]}
+    )
     client.post(step_url(assessment, "history"), {"changed": "pain_regions"}, **HTMX)
     assert "pain_regions" not in answers_of(assessment)
 
@@ -427,8 +488,12 @@ def test_a_stale_page_does_not_undo_an_answer_given_in_another_tab(client, asses
     stale = client.get(step_url(assessment, "red_flags")).text  # tab B draws the page
     services.answers_record(assessment=assessment, values={"fever": "yes"})  # tab A answers
     was = dict(re.findall(r'name="was_(\w+)" id="was-\w+" value="([^"]*)"', stale))
-    posted = {**RED_FLAGS_NO, "ces_bowel": "yes", "nav": "continue",
-              **{f"was_{code}": value for code, value in was.items()}}
+    posted = {
+        **RED_FLAGS_NO,
+        "ces_bowel": "yes",
+        "nav": "continue",
+        **{f"was_{code}": value for code, value in was.items()},
+    }
     response = client.post(step_url(assessment, "red_flags"), posted)  # tab B submits
     assert response.status_code == 302
     stored = answers_of(assessment)
@@ -457,7 +522,8 @@ def test_kb_terms_open_in_place_with_htmx(client, seeded):
     assert response.status_code == 200
     assert "<html" not in response.text and 'id="drawer-title"' in response.text
     assert client.get(reverse("kb:entry", args=["straight-leg-raise"])).text.startswith(
-        "<!DOCTYPE html>")
+        "<!DOCTYPE html>"
+    )
 
 
 def test_an_unreachable_step_tells_htmx_to_redirect(client, assessment):
@@ -507,20 +573,25 @@ def summary_of(page: str) -> str:
 
 
 def test_the_result_opens_with_a_summary_of_what_to_do_the_level_gaps_and_handouts(
-        client, assessment):
+    client, assessment
+):
     complete(assessment, {**case("V17")["answers"], "fever": "not_assessed"})
     page = client.get(result_url(assessment)).text
     summary = summary_of(page)
     assert 'data-tier="injection" data-level="L5"' in summary
     assert "Image and consider an injection" in summary
-    rule = pm.Rule.objects.get(pathway=assessment.pathway,
-                               code="persistent_radicular_pain_6_to_11_weeks")
+    rule = pm.Rule.objects.get(
+        pathway=assessment.pathway, code="persistent_radicular_pain_6_to_11_weeks"
+    )
     assert " ".join(rule.action.split()) in " ".join(summary.split())
     assert "Most likely level:</strong> L5 nerve root" in summary
-    assert "The red-flag screen is incomplete:</strong> fever, rigors or feeling generally " \
-           "unwell not assessed" in summary
-    patient = f'data-handout="patient" href="{reverse("handout", args=[assessment.pk])}' \
-              '?for=patient"'
+    assert (
+        "The red-flag screen is incomplete:</strong> fever, rigors or feeling generally "
+        "unwell not assessed" in summary
+    )
+    patient = (
+        f'data-handout="patient" href="{reverse("handout", args=[assessment.pk])}?for=patient"'
+    )
     assert patient in summary and 'data-handout="clinician"' in summary
     assert page.index(summary) < page.index("data-record-note")
 
@@ -529,29 +600,35 @@ def test_an_action_is_said_once(client, assessment):
     complete(assessment, case("V17")["answers"])
     page = client.get(result_url(assessment)).text
     page = " ".join(re.sub(r"<textarea.*?</textarea>", "", page, flags=re.S).split())
-    rule = pm.Rule.objects.get(pathway=assessment.pathway,
-                               code="persistent_radicular_pain_6_to_11_weeks")
+    rule = pm.Rule.objects.get(
+        pathway=assessment.pathway, code="persistent_radicular_pain_6_to_11_weeks"
+    )
     assert page.count(" ".join(rule.action.split())) == 1
     assert page.count(f"<summary>{rule.title}</summary>") == 1
 
 
 def test_what_would_change_puts_the_unexpected_first_and_the_red_flags_in_one_line(
-        client, assessment):
+    client, assessment
+):
     complete(assessment, case("V17")["answers"])
     changes_url = reverse("changes", kwargs={"pk": assessment.pk})
     result = client.get(result_url(assessment)).text
     # Asked for when the clinician scrolls to it (a link without JavaScript).
-    assert re.search(rf'<a href="{changes_url}" hx-get="{changes_url}" hx-trigger="revealed"',
-                     result)
+    assert re.search(
+        rf'<a href="{changes_url}" hx-get="{changes_url}" hx-trigger="revealed"', result
+    )
     page = client.get(changes_url).text
-    section = re.search(r'<section aria-labelledby="change-title".*?</section>', page,
-                        re.S).group(0)
+    section = re.search(r'<section aria-labelledby="change-title".*?</section>', page, re.S).group(
+        0
+    )
     listed = re.findall(r"<li><strong>(.*?)</strong> were", section)
     assert listed and not any("urine" in item for item in listed)
     expected = re.findall(r'<p class="changes__expected">(.*?)</p>', section, re.S)
     assert len(expected) == 2  # emergency, urgent
-    assert "would make it <strong>emergency assessment now</strong>: new difficulty " \
-           "passing urine; altered sensation in the saddle area" in expected[0]
+    assert (
+        "would make it <strong>emergency assessment now</strong>: new difficulty "
+        "passing urine; altered sensation in the saddle area" in expected[0]
+    )
     assert section.index("<li><strong>") < section.index("changes__expected")
     fragment = client.get(changes_url, **HTMX)
     assert fragment.text.lstrip().startswith('<section aria-labelledby="change-title"')
@@ -567,8 +644,9 @@ def test_what_would_change_waits_like_the_result(client, assessment):
 def test_the_result_carries_a_note_for_the_record(client, assessment):
     complete(assessment, case("V17")["answers"])
     page = client.get(result_url(assessment)).text
-    note = html.unescape(re.search(r"<textarea[^>]*data-record-note[^>]*>(.*?)</textarea>",
-                                   page, re.S).group(1))
+    note = html.unescape(
+        re.search(r"<textarea[^>]*data-record-note[^>]*>(.*?)</textarea>", page, re.S).group(1)
+    )
     assert note.startswith("Leg pain from a suspected lumbar nerve root: decision support")
     assert "Reference " + assessment.reference in note
     assert 'data-copy-note aria-controls="record-note"' in page
@@ -585,13 +663,15 @@ def walk(client, case):
     client.post(reverse("assessment_start"))
     assessment = pm.Assessment.objects.latest("created_at")
     snapshot_questions = pm.Question.objects.filter(pathway=assessment.pathway).select_related(
-        "step")
+        "step"
+    )
     by_step: dict[str, dict] = {}
     for question in snapshot_questions:
         if question.code in case["answers"]:
             value = case["answers"][question.code]
             by_step.setdefault(question.step.code, {})[question.code] = (
-                value if isinstance(value, list) else str(value))
+                value if isinstance(value, list) else str(value)
+            )
     for code in ("red_flags", "history", "exam"):
         url = step_url(assessment, code)
         response = client.post(url, {**by_step.get(code, {}), "nav": "continue"})
@@ -652,10 +732,16 @@ def test_queries_per_step_request_are_few_and_do_not_grow_with_content(client, e
         url = step_url(assessment, "only")
         client.get(url)  # build the snapshot once, as a running server has
         get = count_queries(lambda url=url: client.get(url))
-        post = count_queries(lambda url=url, codes=codes: client.post(
-            url, {**dict.fromkeys(codes, "a"), "nav": "continue"}))
-        htmx = count_queries(lambda url=url, codes=codes: client.post(
-            url, {codes[0]: "b", "changed": codes[0]}, **HTMX))
+        post = count_queries(
+            lambda url=url, codes=codes: client.post(
+                url, {**dict.fromkeys(codes, "a"), "nav": "continue"}
+            )
+        )
+        htmx = count_queries(
+            lambda url=url, codes=codes: client.post(
+                url, {codes[0]: "b", "changed": codes[0]}, **HTMX
+            )
+        )
         counts.append((get, post, htmx))
     assert counts[0] == counts[1]
     # A write reads what is stored again inside its transaction, under the assessment's lock.
@@ -697,8 +783,7 @@ def test_the_result_page_says_plainly_what_was_not_examined(client, assessment):
     assert "Examination incomplete:" in page
     assert "not read as normal" in page
     assert "ankle jerk on the affected side not tested" in " ".join(page.split())
-    assert "big toe extension power (extensor hallucis longus) not graded" in " ".join(
-        page.split())
+    assert "big toe extension power (extensor hallucis longus) not graded" in " ".join(page.split())
 
 
 # --- abuse: memory ----------------------------------------------------------------------------
@@ -727,8 +812,9 @@ def test_junk_posted_to_a_step_does_not_grow_server_memory(client, assessment, f
         for n in range(20):  # 20 distinct 200 KB values: 4 MB posted in all
             junk = f"{n:02d}" + "9" * 200_000
             for headers in ({}, HTMX):
-                response = client.post(url, {field: junk, "changed": field, "nav": "continue"},
-                                       **headers)
+                response = client.post(
+                    url, {field: junk, "changed": field, "nav": "continue"}, **headers
+                )
                 assert response.status_code == 200
             assert field not in answers_of(assessment)
 
@@ -766,8 +852,9 @@ def test_the_later_of_two_tabs_changing_the_same_question_wins(client, assessmen
         return record(**kwargs)
 
     monkeypatch.setattr(services, "answers_record", tab_a_answers_in_between)
-    response = client.post(step_url(assessment, "red_flags"),
-                           {"fever": "no", "changed": "fever"}, **HTMX)
+    response = client.post(
+        step_url(assessment, "red_flags"), {"fever": "no", "changed": "fever"}, **HTMX
+    )
     assert "Saved at" in response.text
     assert answers_of(assessment)["fever"] == "no"
     history = pm.AnswerChange.objects.filter(assessment=assessment, question="fever")
@@ -788,8 +875,13 @@ def test_a_body_of_megabytes_is_refused_before_it_is_read(client, assessment):
 
 def test_html_pages_are_compressed_for_a_browser_that_accepts_it(client, assessment):
     services.answers_record(assessment=assessment, values={"ces_saddle": "yes"})
-    for url in (reverse("start"), step_url(assessment, "red_flags"), result_url(assessment),
-                reverse("handout", kwargs={"pk": assessment.pk}), reverse("kb:index")):
+    for url in (
+        reverse("start"),
+        step_url(assessment, "red_flags"),
+        result_url(assessment),
+        reverse("handout", kwargs={"pk": assessment.pk}),
+        reverse("kb:index"),
+    ):
         response = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
         assert response.status_code == 200, url
         assert response["Content-Encoding"] == "gzip", url

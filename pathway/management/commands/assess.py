@@ -1,4 +1,4 @@
-"""`manage.py assess FILE.json` (design.md section 5): evaluate answers, print JSON results."""
+"""`manage.py assess FILE.json`: evaluate answers, print JSON results."""
 
 import json
 import sys
@@ -34,8 +34,11 @@ def depth(document) -> int:
         deepest = max(deepest, level)
         if level > MAX_DEPTH:
             break
-        children = value.values() if isinstance(value, dict) else (
-            value if isinstance(value, list) else ())
+        children = (
+            value.values()
+            if isinstance(value, dict)
+            else (value if isinstance(value, list) else ())
+        )
         stack.extend((child, level + 1) for child in children)
     return deepest
 
@@ -43,7 +46,7 @@ def depth(document) -> int:
 class Command(BaseCommand):
     help = (
         "Evaluate answers against the published pathway and print the results as JSON. "
-        "Input: {\"answers\": {...}} or a list of such objects (each may carry an \"id\"). "
+        'Input: {"answers": {...}} or a list of such objects (each may carry an "id"). '
         "Bad input exits with status 2 and one line on stderr."
     )
 
@@ -53,26 +56,34 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="A JSON file, or - to read standard input.")
-        parser.add_argument("--pathway", default=None,
-                            help="Pathway slug (default: the default pathway).")
-        parser.add_argument("--version", type=int, default=None, dest="pathway_version",
-                            help="Evaluate against this version (default: the published one).")
+        parser.add_argument(
+            "--pathway", default=None, help="Pathway slug (default: the default pathway)."
+        )
+        parser.add_argument(
+            "--version",
+            type=int,
+            default=None,
+            dest="pathway_version",
+            help="Evaluate against this version (default: the published one).",
+        )
 
     def handle(self, *args, file, pathway=None, pathway_version=None, **options):
-        snapshot = snapshot_for(self.pathway(pathway or settings.PATHWAY_DEFAULT_SLUG,
-                                             pathway_version))
+        snapshot = snapshot_for(
+            self.pathway(pathway or settings.PATHWAY_DEFAULT_SLUG, pathway_version)
+        )
         document = self.read(file)
         items = document if isinstance(document, list) else [document]
         results = []
         for index, item in enumerate(items, 1):
             where = f"item {index}" if isinstance(document, list) else "input"
             if not isinstance(item, dict):
-                raise fail(f"{where}: expected an object with \"answers\", found "
-                           f"{type(item).__name__}")
+                raise fail(
+                    f'{where}: expected an object with "answers", found {type(item).__name__}'
+                )
             if "id" in item:
                 where = f"{where} (id {item['id']!r})"
             if "answers" not in item:
-                raise fail(f"{where}: missing \"answers\"")
+                raise fail(f'{where}: missing "answers"')
             try:
                 result = evaluate(snapshot, item["answers"])
             except AnswerError as exc:
@@ -83,8 +94,9 @@ class Command(BaseCommand):
 
     def pathway(self, slug: str, version: int | None) -> Pathway:
         versions = Pathway.objects.for_slug(slug)
-        found = (versions.filter(version=version) if version is not None
-                 else versions.published()).first()
+        found = (
+            versions.filter(version=version) if version is not None else versions.published()
+        ).first()
         if found is None:
             what = f"version {version}" if version is not None else "published version"
             raise fail(f"pathway {slug!r} has no {what}")

@@ -44,7 +44,8 @@ class Command(BaseCommand):
             backup = StaticDevice.objects.create(user=admin, name="Backup codes (local)")
             StaticToken.objects.bulk_create(
                 StaticToken(device=backup, token=StaticToken.random_token())
-                for _ in range(BACKUP_CODES))
+                for _ in range(BACKUP_CODES)
+            )
         self.stdout.write(self.style.WARNING("\n".join(self.sign_in(admin, kept))))
 
     def sign_in(self, admin, kept: Path) -> list[str]:
@@ -52,21 +53,31 @@ class Command(BaseCommand):
         if password and admin.check_password(password):
             account = [f"  username: {admin.get_username()}", f"  password: {password}"]
         else:
-            account = [f"  username: {admin.get_username()} (the password you set; reset it "
-                       "with 'DEBUG=1 .venv/bin/python manage.py changepassword "
-                       f"{admin.get_username()}')"]
-        codes = list(StaticToken.objects.filter(device__user=admin).order_by("pk")
-                     .values_list("token", flat=True))
+            account = [
+                f"  username: {admin.get_username()} (the password you set; reset it "
+                "with 'DEBUG=1 .venv/bin/python manage.py changepassword "
+                f"{admin.get_username()}')"
+            ]
+        codes = list(
+            StaticToken.objects.filter(device__user=admin)
+            .order_by("pk")
+            .values_list("token", flat=True)
+        )
         totp = TOTPDevice.objects.filter(user=admin).order_by("pk").first()
         lines = ["Local admin sign-in for http://127.0.0.1:8000/admin/", *account]
         if totp is not None:
-            lines += ["  second factor: add this link to an authenticator app:",
-                      f"    {totp.config_url}"]
+            lines += [
+                "  second factor: add this link to an authenticator app:",
+                f"    {totp.config_url}",
+            ]
         if codes:
-            lines += ["  or use one of these single-use backup codes as the OTP token:",
-                      f"    {' '.join(codes)}"]
+            lines += [
+                "  or use one of these single-use backup codes as the OTP token:",
+                f"    {' '.join(codes)}",
+            ]
         else:
-            lines += ["  no backup codes left: add one with 'DEBUG=1 .venv/bin/python "
-                      f"manage.py addstatictoken {admin.get_username()}'"]
+            lines += [
+                "  no backup codes left: add one with 'DEBUG=1 .venv/bin/python "
+                f"manage.py addstatictoken {admin.get_username()}'"
+            ]
         return lines
-

@@ -7,14 +7,17 @@ from pathway.seeds import exporter
 
 class Command(BaseCommand):
     help = (
-        "Write the content in the database to DIR in the seed-file format "
-        "(a lossless round trip)."
+        "Write the content in the database to DIR in the seed-file format (a lossless round trip)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("directory", help="Where to write (created if missing).")
-        parser.add_argument("--pathway", action="append", dest="slugs",
-                            help="Only this pathway slug (repeatable). Default: all.")
+        parser.add_argument(
+            "--pathway",
+            action="append",
+            dest="slugs",
+            help="Only this pathway slug (repeatable). Default: all.",
+        )
 
     def handle(self, *args, directory, slugs=None, **options):
         written = exporter.export(Path(directory), slugs=slugs)

@@ -12,8 +12,10 @@ from django.db import connections
 class Command(FlushCommand):
     def handle(self, **options):
         if options["interactive"]:
-            answer = input("This deletes every row, published pathway versions included. "
-                           "Type 'yes' to continue, or 'no' to cancel: ")
+            answer = input(
+                "This deletes every row, published pathway versions included. "
+                "Type 'yes' to continue, or 'no' to cancel: "
+            )
             if answer != "yes":
                 self.stdout.write("Flush cancelled.")
                 return

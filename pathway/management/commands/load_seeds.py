@@ -20,17 +20,20 @@ class Command(BaseCommand):
             "directory", nargs="?", default=None, help="Seeds directory (default: seeds/)."
         )
         parser.add_argument(
-            "--if-empty", action="store_true",
+            "--if-empty",
+            action="store_true",
             help="Load only into a database with no pathway yet (a first deployment); "
-                 "otherwise say so and change nothing. `make serve` uses this, so a deploy "
-                 "never loads seeds over content edited in the admin.",
+            "otherwise say so and change nothing. `make serve` uses this, so a deploy "
+            "never loads seeds over content edited in the admin.",
         )
 
     def handle(self, *args, directory=None, if_empty=False, **options):
         seeds_dir = Path(directory) if directory else Path(settings.SEEDS_DIR)
         if if_empty and Pathway.objects.exists():
-            self.stdout.write("The database already has content: seeds not loaded (run "
-                              "`manage.py load_seeds` to load changed seeds as a new draft).")
+            self.stdout.write(
+                "The database already has content: seeds not loaded (run "
+                "`manage.py load_seeds` to load changed seeds as a new draft)."
+            )
             return
         try:
             report = writer.load(seeds_dir)
@@ -38,8 +41,9 @@ class Command(BaseCommand):
             # A constraint or lock the seeds ran into: one line, and the transaction rolled
             # back, so nothing was changed.
             first = " ".join(str(exc).split()) or type(exc).__name__
-            raise CommandError(f"the database refused the seeds; nothing was changed: {first}",
-                               returncode=2) from exc
+            raise CommandError(
+                f"the database refused the seeds; nothing was changed: {first}", returncode=2
+            ) from exc
         except SeedError as exc:
             count = len(exc.problems)
             # Exit status 2, as for any bad input: one line for each problem.

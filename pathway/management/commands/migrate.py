@@ -24,8 +24,9 @@ class Command(MigrateCommand):
     def execute(self, *args, **options):
         # Before the system checks, which already open the database.
         connection = connections[options.get("database") or "default"]
-        path = sqlite_file(connection.settings_dict["NAME"]) if connection.vendor == "sqlite" \
-            else None
+        path = (
+            sqlite_file(connection.settings_dict["NAME"]) if connection.vendor == "sqlite" else None
+        )
         if path is not None and not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.touch()
@@ -34,6 +35,5 @@ class Command(MigrateCommand):
         result = super().execute(*args, **options)
         # The rate-limit counters' table (pathway.ratelimits); Django makes cache tables apart
         # from migrations, and a deployment should need one command, not two.
-        call_command("createcachetable", database=options.get("database") or "default",
-                     verbosity=0)
+        call_command("createcachetable", database=options.get("database") or "default", verbosity=0)
         return result

@@ -17,15 +17,27 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--days", type=int, default=None,
-                            help="Age in days (default: ASSESSMENT_RETENTION_DAYS).")
-        parser.add_argument("--dry-run", action="store_true",
-                            help="Count what would be deleted, delete nothing.")
-        parser.add_argument("--batch-size", type=int, default=None,
-                            help="Assessments per transaction (default: "
-                                 "ASSESSMENT_PURGE_BATCH).")
-        parser.add_argument("--pause", type=float, default=None,
-                            help="Seconds between batches (default: ASSESSMENT_PURGE_PAUSE).")
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help="Age in days (default: ASSESSMENT_RETENTION_DAYS).",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Count what would be deleted, delete nothing."
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=None,
+            help="Assessments per transaction (default: ASSESSMENT_PURGE_BATCH).",
+        )
+        parser.add_argument(
+            "--pause",
+            type=float,
+            default=None,
+            help="Seconds between batches (default: ASSESSMENT_PURGE_PAUSE).",
+        )
 
     def handle(self, *args, days=None, dry_run=False, batch_size=None, pause=None, **options):
         days = settings.ASSESSMENT_RETENTION_DAYS if days is None else days
@@ -40,8 +52,10 @@ class Command(BaseCommand):
         cutoff = timezone.now() - dt.timedelta(days=days)
         old = Assessment.objects.filter(updated_at__lt=cutoff)
         if dry_run:
-            self.stdout.write(f"{old.count()} assessment(s) last changed before "
-                              f"{cutoff:%Y-%m-%d %H:%M} would be deleted (dry run).")
+            self.stdout.write(
+                f"{old.count()} assessment(s) last changed before "
+                f"{cutoff:%Y-%m-%d %H:%M} would be deleted (dry run)."
+            )
             return
         deleted = 0
         while True:
@@ -57,5 +71,7 @@ class Command(BaseCommand):
             deleted += len(ids)
             if pause:
                 time.sleep(pause)  # let waiting writers take the lock before the next batch
-        self.stdout.write(f"Deleted {deleted} assessment(s) last changed before "
-                          f"{cutoff:%Y-%m-%d %H:%M} (older than {days} days).")
+        self.stdout.write(
+            f"Deleted {deleted} assessment(s) last changed before "
+            f"{cutoff:%Y-%m-%d %H:%M} (older than {days} days)."
+        )

@@ -28,8 +28,9 @@ def test_an_unknown_question_in_a_rule_is_reported_with_file_entry_and_field(db,
     rules = copy.deepcopy(RULES)
     rules["rules"][0]["when"] = "powr <= 3"
     message = problems_for(tmp_path, rules=rules)
-    assert ("seeds/pathways/mini/rules.yaml: rule 'weak', field 'when': 'powr' is not a "
-            "question code") in message
+    assert (
+        "seeds/pathways/mini/rules.yaml: rule 'weak', field 'when': 'powr' is not a question code"
+    ) in message
 
 
 @pytest.mark.parametrize(
@@ -58,7 +59,8 @@ def test_malformed_yaml_names_the_file_and_line_and_changes_nothing(db, tmp_path
         rules:
           - code: weak
             title: [unclosed
-        """))
+        """)
+    )
     with pytest.raises(SeedError) as caught:
         writer.load(broken)
     assert "seeds/pathways/mini/rules.yaml, line" in caught.value.problems[0]
@@ -78,7 +80,8 @@ def test_every_problem_is_reported_at_once_and_nothing_is_written(db, tmp_path):
     assert "muscles entry 'ehl', field 'colour': unknown field" in message
     assert "roots entry 'l5-root', field 'body': cites unknown source 'nowhere'" in message
     assert "question 'power', field 'kb': no knowledge-base entry with slug 'missing-entry'" in (
-        message)
+        message
+    )
     assert counts() == (0, 0, 0, 0, 0, 0)
 
 
@@ -110,10 +113,17 @@ def test_a_missing_directory_is_reported(db, tmp_path):
         writer.load(tmp_path / "nowhere")
 
 
-
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "JavaScript:alert(1)",
-                                 "data:text/html,<script>alert(1)</script>",
-                                 "file:///etc/passwd", "ftp://example.org/x", "//evil.example"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "file:///etc/passwd",
+        "ftp://example.org/x",
+        "//evil.example",
+    ],
+)
 def test_a_source_address_must_be_a_web_page(db, tmp_path, url):
     kb = copy.deepcopy(KB)
     kb["sources"][0]["url"] = url
@@ -128,7 +138,6 @@ def test_the_admin_refuses_an_unsafe_source_address():
     with pytest.raises(ValidationError, match="url"):
         source.full_clean()
     Source(key="src-y", citation="Y", url="https://example.org/guideline").full_clean()
-
 
 
 # --- into the engine's types -------------------------------------------------------------------
@@ -159,14 +168,21 @@ def test_an_entry_with_a_problem_is_reported_once_not_by_what_refers_to_it(db, t
     kb["muscles"][0]["review_by"] = "soon"
     assert problems_for(tmp_path, kb=kb) == (
         "seeds/kb/muscles.yaml: muscles entry 'ehl', field 'review_by': expected a date as "
-        "YYYY-MM-DD, found 'soon'")
+        "YYYY-MM-DD, found 'soon'"
+    )
 
 
-@pytest.mark.parametrize(("changes", "expected"), [
-    ({"questions": {"questions": [{**QUESTIONS["questions"][0], "type": "slider"}]}},
-     "field 'type': 'slider' must be 'number', 'mrc', 'choice', 'multi' or 'tri'"),
-    ({"pathway": {**PATHWAY, "steps": []}}, "no steps: a pathway needs at least one"),
-], ids=["unknown question type", "no steps"])
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"questions": {"questions": [{**QUESTIONS["questions"][0], "type": "slider"}]}},
+            "field 'type': 'slider' must be 'number', 'mrc', 'choice', 'multi' or 'tri'",
+        ),
+        ({"pathway": {**PATHWAY, "steps": []}}, "no steps: a pathway needs at least one"),
+    ],
+    ids=["unknown question type", "no steps"],
+)
 def test_content_that_once_crashed_the_reader_is_reported(db, tmp_path, changes, expected):
     assert expected in problems_for(tmp_path, **changes)
 
@@ -183,9 +199,20 @@ def test_an_unknown_diagram_layer_or_banner_is_reported(db, tmp_path):
 
 def test_a_treatment_must_name_a_tier_of_the_pathway(db, tmp_path):
     kb = copy.deepcopy(KB)
-    kb["treatments"] = [{"slug": "rest", "title": "Rest", "summary": "Rest.",
-                         "review_by": "2030-01-01", "sources": ["src-a"], "tier": "heroic",
-                         "involves": "Rest.", "benefit": "Some.", "risks": "Few.",
-                         "time_to_effect": "Days", "body": "Rest [@src-a]."}]
+    kb["treatments"] = [
+        {
+            "slug": "rest",
+            "title": "Rest",
+            "summary": "Rest.",
+            "review_by": "2030-01-01",
+            "sources": ["src-a"],
+            "tier": "heroic",
+            "involves": "Rest.",
+            "benefit": "Some.",
+            "risks": "Few.",
+            "time_to_effect": "Days",
+            "body": "Rest [@src-a].",
+        }
+    ]
     message = problems_for(tmp_path, kb=kb)
     assert "treatments entry 'rest', field 'tier': 'heroic' must be one of" in message

@@ -18,7 +18,8 @@ def test_it_loads_everything_and_publishes_the_first_version(db, seeds):
     pathway = pm.Pathway.objects.get(slug="mini")
     assert pathway.status == "published" and pathway.version == 1
     assert pathway.rules.get(code="weak").condition_text() == (
-        "(power <= 3 or sure = yes) and level != indeterminate")
+        "(power <= 3 or sure = yes) and level != indeterminate"
+    )
     assert pathway.questions.get(code="why").enable_when.get().subject == "sure"
     assert Muscle.objects.get(slug="ehl").contributions.get().root.code == "L5"
     assert pathway.cases.get().answers == {"power": 2, "sure": "no"}
@@ -38,7 +39,8 @@ def test_loading_twice_changes_nothing(db, seeds):
 
 
 def test_a_changed_pathway_becomes_a_new_draft_and_the_published_one_is_untouched(
-        db, tmp_path, seeds):
+    db, tmp_path, seeds
+):
     writer.load(seeds)
     rules = copy.deepcopy(RULES)
     rules["rules"][0]["when"] = "power <= 2"
@@ -133,7 +135,6 @@ def test_if_empty_loads_only_a_first_time(db, seeds, capsys):
     assert pm.Pathway.objects.count() == 1
 
 
-
 # --- malformed and unsafe input ---------------------------------------------------------------
 
 
@@ -146,21 +147,40 @@ def load_command(seeds_dir, database_dir):
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[3]
-    env = {**os.environ, "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "pathway.settings",
-           "DATABASE_URL": f"sqlite:///{database_dir}/db.sqlite3"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=root, env=env,
-                   check=True, capture_output=True)
-    return subprocess.run([sys.executable, "manage.py", "load_seeds", str(seeds_dir)],
-                          cwd=root, env=env, capture_output=True, text=True, check=False)
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "DJANGO_SETTINGS_MODULE": "pathway.settings",
+        "DATABASE_URL": f"sqlite:///{database_dir}/db.sqlite3",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"],
+        cwd=root,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return subprocess.run(
+        [sys.executable, "manage.py", "load_seeds", str(seeds_dir)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
-@pytest.mark.parametrize("content", [
-    "rules: " + "[" * 100_000 + "]" * 100_000,
-    "rules: " + "[" * 200 + "]" * 200,
-    "rules:\n  - code: " + "9" * 5_000,
-    "",
-    "rules: []\n",
-], ids=["very deep", "deep", "huge integer", "empty file", "no rules"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "rules: " + "[" * 100_000 + "]" * 100_000,
+        "rules: " + "[" * 200 + "]" * 200,
+        "rules:\n  - code: " + "9" * 5_000,
+        "",
+        "rules: []\n",
+    ],
+    ids=["very deep", "deep", "huge integer", "empty file", "no rules"],
+)
 def test_malformed_rules_are_refused_with_exit_2_and_change_nothing(db, tmp_path, content):
     seeds = write_seeds(tmp_path)
     (seeds / "pathways" / "mini" / "rules.yaml").write_text(content)
@@ -179,15 +199,21 @@ def test_load_seeds_given_deeply_nested_yaml_exits_2_without_a_traceback(db, tmp
     assert "rules.yaml: nested too deeply" in result.stderr
 
 
-
 def test_a_diagram_layer_and_a_banner_are_loaded_and_exported(db, tmp_path):
     from tests.pathway.seeds.mini_seeds import PATHWAY, QUESTIONS
 
     questions = copy.deepcopy(QUESTIONS)
     questions["questions"].append(
-        {"code": "hurts", "step": "history", "type": "multi", "prompt": "Where?",
-         "required": False, "diagram_layer": "pain",
-         "options": [{"code": "none", "label": "None"}, {"code": "calf", "label": "Calf"}]})
+        {
+            "code": "hurts",
+            "step": "history",
+            "type": "multi",
+            "prompt": "Where?",
+            "required": False,
+            "diagram_layer": "pain",
+            "options": [{"code": "none", "label": "None"}, {"code": "calf", "label": "Calf"}],
+        }
+    )
     pathway = copy.deepcopy(PATHWAY)
     pathway["tiers"][0]["banner"] = "urgent"
     writer.load(write_seeds(tmp_path, questions=questions, pathway=pathway))

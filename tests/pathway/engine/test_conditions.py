@@ -6,11 +6,13 @@ from pathway.engine import conditions as c
 
 
 def test_it_reads_the_issue_example_and_writes_it_back():
-    text = ("(mrc_ankle_dorsiflexion <= 3 or mrc_great_toe_extension <= 3) and level != peroneal")
+    text = "(mrc_ankle_dorsiflexion <= 3 or mrc_great_toe_extension <= 3) and level != peroneal"
     condition = c.parse_condition(text)
     assert condition == (
-        (c.Criterion("mrc_ankle_dorsiflexion", "lte", 3),
-         c.Criterion("mrc_great_toe_extension", "lte", 3)),
+        (
+            c.Criterion("mrc_ankle_dorsiflexion", "lte", 3),
+            c.Criterion("mrc_great_toe_extension", "lte", 3),
+        ),
         (c.Criterion("level", "ne", "peroneal"),),
     )
     assert c.format_condition(condition) == text
@@ -86,17 +88,29 @@ def test_it_accepts_criteria_that_fit():
 
 def test_a_criterion_on_a_missing_answer_is_false_except_unanswered():
     facts = {}
-    for op, value in [("eq", 1), ("ne", 1), ("in", (1,)), ("not_in", (1,)), ("lt", 1),
-                      ("lte", 1), ("gt", 1), ("gte", 1), ("contains", "a"),
-                      ("not_contains", "a"), ("answered", None)]:
+    for op, value in [
+        ("eq", 1),
+        ("ne", 1),
+        ("in", (1,)),
+        ("not_in", (1,)),
+        ("lt", 1),
+        ("lte", 1),
+        ("gt", 1),
+        ("gte", 1),
+        ("contains", "a"),
+        ("not_contains", "a"),
+        ("answered", None),
+    ]:
         assert not c.criterion_holds(c.Criterion("x", op, value), facts), op
     assert c.criterion_holds(c.Criterion("x", "unanswered", None), facts)
 
 
 def test_groups_are_anded_and_criteria_in_a_group_ored():
     condition = c.parse_condition("(a = 1 or b = 1) and z = 1")
-    assert c.true_criteria(condition, {"a": 1, "z": 1}) == [c.Criterion("a", "eq", 1),
-                                                            c.Criterion("z", "eq", 1)]
+    assert c.true_criteria(condition, {"a": 1, "z": 1}) == [
+        c.Criterion("a", "eq", 1),
+        c.Criterion("z", "eq", 1),
+    ]
     assert c.true_criteria(condition, {"b": 1, "z": 1}) is not None
     assert c.true_criteria(condition, {"a": 1, "b": 1}) is None
     assert c.true_criteria((), {}) == []

@@ -27,23 +27,53 @@ def snapshot(rules=(), *, threshold=2.0, margin=1.0, extra_questions=(), items=(
         steps=(StepSpec("flags", "Flags"), StepSpec("exam", "Exam")),
         questions=(
             QuestionSpec("alarm", "flags", "tri", red_flag=True, options=TRI),
-            QuestionSpec("alarm_onset", "flags", "choice", options=(
-                OptionSpec("new", "New"), OptionSpec("old", "Old")),
-                enable_when=when("alarm = yes")),
-            QuestionSpec("alarm_detail", "flags", "tri", red_flag=True, options=TRI,
-                         enable_when=when("alarm_onset = new")),
+            QuestionSpec(
+                "alarm_onset",
+                "flags",
+                "choice",
+                options=(OptionSpec("new", "New"), OptionSpec("old", "Old")),
+                enable_when=when("alarm = yes"),
+            ),
+            QuestionSpec(
+                "alarm_detail",
+                "flags",
+                "tri",
+                red_flag=True,
+                options=TRI,
+                enable_when=when("alarm_onset = new"),
+            ),
             QuestionSpec("fever", "flags", "tri", red_flag=True, options=TRI),
             QuestionSpec("age", "exam", "number", minimum=16, maximum=110),
             QuestionSpec("power", "exam", "mrc"),
-            QuestionSpec("side", "exam", "choice", options=(
-                OptionSpec("left", "Left"), OptionSpec("right", "Right"))),
-            QuestionSpec("regions", "exam", "multi", options=(
-                OptionSpec("none", "None"), OptionSpec("calf", "Calf"),
-                OptionSpec("foot", "Foot"), OptionSpec("not_tested", "Not tested"))),
+            QuestionSpec(
+                "side",
+                "exam",
+                "choice",
+                options=(OptionSpec("left", "Left"), OptionSpec("right", "Right")),
+            ),
+            QuestionSpec(
+                "regions",
+                "exam",
+                "multi",
+                options=(
+                    OptionSpec("none", "None"),
+                    OptionSpec("calf", "Calf"),
+                    OptionSpec("foot", "Foot"),
+                    OptionSpec("not_tested", "Not tested"),
+                ),
+            ),
             QuestionSpec("grip", "exam", "mrc", key_exam=True),
-            QuestionSpec("jerk", "exam", "choice", key_exam=True, options=(
-                OptionSpec("normal", "Normal"), OptionSpec("reduced", "Reduced"),
-                OptionSpec("not_tested", "Not tested"))),
+            QuestionSpec(
+                "jerk",
+                "exam",
+                "choice",
+                key_exam=True,
+                options=(
+                    OptionSpec("normal", "Normal"),
+                    OptionSpec("reduced", "Reduced"),
+                    OptionSpec("not_tested", "Not tested"),
+                ),
+            ),
             *extra_questions,
         ),
         rules=tuple(rules),
@@ -147,7 +177,10 @@ def test_the_explanation_names_every_answer_that_made_the_rule_fire():
     result = evaluate(snap, {"power": 2, "fever": "yes", "side": "left"})
     (fired,) = result.tier_rules_fired
     assert [str(b) for b in fired.because] == [
-        "power <= 3 (answer: 2)", "fever = yes", "side = left"]
+        "power <= 3 (answer: 2)",
+        "fever = yes",
+        "side = left",
+    ]
 
 
 # --- enable-when -------------------------------------------------------------------------------
@@ -193,8 +226,12 @@ def test_threshold_and_margin_come_from_the_content():
 
 
 def test_weights_add_up_and_negative_weights_count_against():
-    rules = [score_rule("a", "L5", 1.5, "power <= 4"), score_rule("b", "L5", 1.0, "side = left"),
-             score_rule("c", "L5", -0.5, "fever = no"), score_rule("d", "S1", 1.0, "power <= 4")]
+    rules = [
+        score_rule("a", "L5", 1.5, "power <= 4"),
+        score_rule("b", "L5", 1.0, "side = left"),
+        score_rule("c", "L5", -0.5, "fever = no"),
+        score_rule("d", "S1", 1.0, "power <= 4"),
+    ]
     result = evaluate(snapshot(rules), {"power": 4, "side": "left", "fever": "no"})
     top, second = result.differential
     assert (top.code, top.score, second.code, second.score) == ("L5", 2.0, "S1", 1.0)
@@ -205,8 +242,10 @@ def test_weights_add_up_and_negative_weights_count_against():
 
 
 def test_the_level_is_available_to_tier_rules():
-    rules = [score_rule("a", "L5", 2, "power <= 4"),
-             tier_rule("t", "urgent", "power <= 4 and level not in [L4, indeterminate]")]
+    rules = [
+        score_rule("a", "L5", 2, "power <= 4"),
+        tier_rule("t", "urgent", "power <= 4 and level not in [L4, indeterminate]"),
+    ]
     assert evaluate(snapshot(rules), {"power": 4}).tier == "urgent"
     rules[0] = score_rule("a", "L4", 2, "power <= 4")
     assert evaluate(snapshot(rules), {"power": 4}).tier == "conservative"
@@ -216,9 +255,11 @@ def test_the_level_is_available_to_tier_rules():
 
 
 def test_the_most_urgent_fired_tier_wins_and_every_fired_rule_is_kept():
-    rules = [tier_rule("mild", "conservative", "power >= 0"),
-             tier_rule("weak", "urgent", "power <= 3"),
-             tier_rule("alarm", "emergency", "alarm = yes")]
+    rules = [
+        tier_rule("mild", "conservative", "power >= 0"),
+        tier_rule("weak", "urgent", "power <= 3"),
+        tier_rule("alarm", "emergency", "alarm = yes"),
+    ]
     result = evaluate(snapshot(rules), {"power": 2, "alarm": "yes"})
     assert result.tier == "emergency"
     assert [f.code for f in result.tier_rules_fired] == ["mild", "weak", "alarm"]
@@ -254,9 +295,17 @@ def test_key_examination_items_unanswered_or_not_tested_are_listed_never_read_as
 
 
 def test_a_multi_answer_of_only_not_tested_counts_as_not_done():
-    key_regions = QuestionSpec("feel", "exam", "multi", key_exam=True, options=(
-        OptionSpec("none", "None"), OptionSpec("calf", "Calf"),
-        OptionSpec("not_tested", "Not tested")))
+    key_regions = QuestionSpec(
+        "feel",
+        "exam",
+        "multi",
+        key_exam=True,
+        options=(
+            OptionSpec("none", "None"),
+            OptionSpec("calf", "Calf"),
+            OptionSpec("not_tested", "Not tested"),
+        ),
+    )
     snap = snapshot(extra_questions=[key_regions])
     assert "feel" in evaluate(snap, {"feel": ["not_tested"]}).exam_incomplete
     assert "feel" not in evaluate(snap, {"feel": ["none"]}).exam_incomplete
@@ -264,12 +313,17 @@ def test_a_multi_answer_of_only_not_tested_counts_as_not_done():
 
 
 def test_handout_items_apply_when_their_condition_holds_including_the_level():
-    items = [HandoutItemSpec("always", "self_care", "Always"),
-             HandoutItemSpec("root", "option", "Root", when("level in [L4, L5, S1]")),
-             HandoutItemSpec("weak", "option", "Weak", when("power <= 3"))]
+    items = [
+        HandoutItemSpec("always", "self_care", "Always"),
+        HandoutItemSpec("root", "option", "Root", when("level in [L4, L5, S1]")),
+        HandoutItemSpec("weak", "option", "Weak", when("power <= 3")),
+    ]
     rules = [score_rule("a", "L5", 2, "power <= 4")]
     assert evaluate(snapshot(rules, items=items), {"power": 3}).handout_items == (
-        "always", "root", "weak")
+        "always",
+        "root",
+        "weak",
+    )
     assert evaluate(snapshot(rules, items=items), {"power": 5}).handout_items == ("always",)
 
 
@@ -284,16 +338,20 @@ def test_a_red_flag_that_is_not_asked_is_not_a_gap():
 
 
 def test_single_answer_changes_that_move_the_tier_are_reported():
-    rules = [tier_rule("alarm", "emergency", "alarm = yes"),
-             tier_rule("lefty", "urgent", "side = left")]
+    rules = [
+        tier_rule("alarm", "emergency", "alarm = yes"),
+        tier_rule("lefty", "urgent", "side = left"),
+    ]
     result = evaluate(snapshot(rules), {"alarm": "no", "fever": "no", "side": "right"})
     changes = {(c.question, c.before, c.after, c.tier) for c in result.what_would_change}
     assert changes == {("alarm", "no", "yes", "emergency"), ("side", "right", "left", "urgent")}
 
 
 def test_unanswered_red_flags_are_tried_but_other_unanswered_questions_are_not():
-    rules = [tier_rule("alarm", "emergency", "alarm = yes"),
-             tier_rule("lefty", "urgent", "side = left")]
+    rules = [
+        tier_rule("alarm", "emergency", "alarm = yes"),
+        tier_rule("lefty", "urgent", "side = left"),
+    ]
     result = evaluate(snapshot(rules), {})
     assert {(c.question, c.after) for c in result.what_would_change} == {("alarm", "yes")}
 
@@ -306,14 +364,30 @@ def test_what_would_change_can_be_skipped():
 def test_the_json_form_carries_the_contract_fields():
     rules = [score_rule("a", "L5", 2, "power <= 4"), tier_rule("t", "urgent", "power <= 3")]
     data = evaluate(snapshot(rules), {"power": 3, "alarm": "no"}).to_dict()
-    assert {"pathway", "version", "tier", "level", "differential", "fired",
-            "red_flags_incomplete", "exam_incomplete", "what_would_change"} <= set(data)
+    assert {
+        "pathway",
+        "version",
+        "tier",
+        "level",
+        "differential",
+        "fired",
+        "red_flags_incomplete",
+        "exam_incomplete",
+        "what_would_change",
+    } <= set(data)
     assert data["exam_incomplete"] == ["grip", "jerk"]
     assert data["pathway"] == "test" and data["version"] == 3
-    assert data["differential"][0] == {"code": "L5", "score": 2.0,
-                                       "because": ["a (+2): power <= 4 (answer: 3)"]}
-    assert data["fired"][1] == {"rule": "t", "effect": "tier", "target": "urgent",
-                                "because": ["power <= 3 (answer: 3)"]}
+    assert data["differential"][0] == {
+        "code": "L5",
+        "score": 2.0,
+        "because": ["a (+2): power <= 4 (answer: 3)"],
+    }
+    assert data["fired"][1] == {
+        "rule": "t",
+        "effect": "tier",
+        "target": "urgent",
+        "because": ["power <= 3 (answer: 3)"],
+    }
     assert data["red_flags_incomplete"] == ["fever"]
 
 
@@ -324,8 +398,10 @@ def test_an_options_label_is_looked_up_by_its_code():
 
 
 def test_each_step_lists_its_own_questions_in_order():
-    steps = {step.code: [q.code for q in questions]
-             for step, questions in snapshot().steps_with_questions()}
+    steps = {
+        step.code: [q.code for q in questions]
+        for step, questions in snapshot().steps_with_questions()
+    }
     assert steps["flags"] == ["alarm", "alarm_onset", "alarm_detail", "fever"]
     assert steps["exam"][:3] == ["age", "power", "side"]
 
@@ -343,8 +419,15 @@ def test_every_engine_value_is_immutable_so_one_snapshot_serves_every_request():
             if inspect.isclass(obj) and obj.__module__ == module.__name__:
                 assert obj.__dataclass_params__.frozen, f"{module.__name__}.{name}"
                 checked.append(name)
-    assert {"Result", "FiredRule", "Because", "Change", "LevelScore", "Snapshot",
-            "Criterion"} <= set(checked)
+    assert {
+        "Result",
+        "FiredRule",
+        "Because",
+        "Change",
+        "LevelScore",
+        "Snapshot",
+        "Criterion",
+    } <= set(checked)
 
 
 # --- boundaries the mutation run found untested ------------------------------------------------
@@ -352,14 +435,20 @@ def test_every_engine_value_is_immutable_so_one_snapshot_serves_every_request():
 
 def test_a_lead_of_exactly_the_margin_names_the_level_whatever_the_float_sums():
     # 0.1 + 0.2 is 0.30000000000000004 in floating point; the lead is still exactly 0.3.
-    rules = [score_rule("a", "L5", 0.1, "power <= 4"), score_rule("b", "L5", 0.2, "power <= 4"),
-             score_rule("c", "L5", 2.0, "power <= 4"), score_rule("d", "S1", 2.0, "power <= 4")]
+    rules = [
+        score_rule("a", "L5", 0.1, "power <= 4"),
+        score_rule("b", "L5", 0.2, "power <= 4"),
+        score_rule("c", "L5", 2.0, "power <= 4"),
+        score_rule("d", "S1", 2.0, "power <= 4"),
+    ]
     result = evaluate(snapshot(rules, threshold=2.0, margin=0.3), {"power": 4})
     assert result.level == "L5"
-    assert evaluate(snapshot(rules, threshold=2.0, margin=0.31), {"power": 4}).level == \
-        "indeterminate"
-    assert evaluate(snapshot(rules, threshold=2.31, margin=0.3), {"power": 4}).level == \
-        "indeterminate"
+    assert (
+        evaluate(snapshot(rules, threshold=2.0, margin=0.31), {"power": 4}).level == "indeterminate"
+    )
+    assert (
+        evaluate(snapshot(rules, threshold=2.31, margin=0.3), {"power": 4}).level == "indeterminate"
+    )
 
 
 def test_a_chain_of_enable_when_listed_in_reverse_is_followed_to_its_end():
@@ -375,19 +464,26 @@ def test_a_chain_of_enable_when_listed_in_reverse_is_followed_to_its_end():
 
 
 def test_a_trial_answer_that_hides_its_own_question_is_skipped_and_the_rest_still_tried():
-    own = QuestionSpec("own", "exam", "choice", options=(
-        OptionSpec("a", "A"), OptionSpec("hidden", "Hidden"), OptionSpec("c", "C")),
-        enable_when=when("own != hidden"))
+    own = QuestionSpec(
+        "own",
+        "exam",
+        "choice",
+        options=(OptionSpec("a", "A"), OptionSpec("hidden", "Hidden"), OptionSpec("c", "C")),
+        enable_when=when("own != hidden"),
+    )
     snap = snapshot([tier_rule("r", "urgent", "own = c")], extra_questions=(own,))
     result = evaluate(snap, {"own": "a"})
-    assert [(c.question, c.after, c.tier) for c in result.what_would_change] == \
-        [("own", "c", "urgent")]
+    assert [(c.question, c.after, c.tier) for c in result.what_would_change] == [
+        ("own", "c", "urgent")
+    ]
 
 
 def test_supporting_and_conflicting_split_at_zero():
-    rules = [score_rule("half", "L5", 0.5, "power <= 4"), score_rule("nil", "L5", 0.0,
-                                                                      "power <= 4"),
-             score_rule("less", "L5", -0.5, "power <= 4")]
+    rules = [
+        score_rule("half", "L5", 0.5, "power <= 4"),
+        score_rule("nil", "L5", 0.0, "power <= 4"),
+        score_rule("less", "L5", -0.5, "power <= 4"),
+    ]
     top = evaluate(snapshot(rules), {"power": 4}).differential[0]
     assert [f.code for f in top.supporting] == ["half"]
     assert [f.code for f in top.conflicting] == ["less"]
@@ -399,10 +495,13 @@ def test_level_scores_are_reported_to_two_decimals():
 
 
 def test_scores_equal_to_six_decimals_tie_and_content_order_decides():
-    rules = [score_rule("s1", "S1", 2.0000004, "power <= 4"), score_rule("l5", "L5", 2.0,
-                                                                         "power <= 4")]
+    rules = [
+        score_rule("s1", "S1", 2.0000004, "power <= 4"),
+        score_rule("l5", "L5", 2.0, "power <= 4"),
+    ]
     result = evaluate(snapshot(rules, threshold=2.0, margin=0.0), {"power": 4})
     # A tie: L5 comes before S1 in the content, and neither leads the other.
     assert [s.code for s in result.differential] == ["L5", "S1"]
-    assert evaluate(snapshot(rules, threshold=2.0, margin=0.1), {"power": 4}).level == \
-        "indeterminate"
+    assert (
+        evaluate(snapshot(rules, threshold=2.0, margin=0.1), {"power": 4}).level == "indeterminate"
+    )

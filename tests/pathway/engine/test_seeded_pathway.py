@@ -14,24 +14,44 @@ from hypothesis import strategies as st
 
 from pathway.engine import evaluate, invariants
 from pathway.engine.model import EXCLUSIVE_OPTIONS
-from tests.engine.conftest import regression_cases, seeded_pathway
+from tests.helpers import regression_cases, seeded_pathway
 from tests.pathway import vocabulary
 
 CES_ITEMS = ["ces_bladder", "ces_saddle", "ces_bowel", "ces_sexual"]
-RED_FLAG_TRI = [code for code, (step, kind, _) in vocabulary.QUESTIONS.items()
-                if step == "red_flags" and kind == "tri"]
+RED_FLAG_TRI = [
+    code
+    for code, (step, kind, _) in vocabulary.QUESTIONS.items()
+    if step == "red_flags" and kind == "tri"
+]
 RANK = {code: rank for rank, code in enumerate(vocabulary.TIERS, 1)}
 MUSCLES = list(invariants.KEY_MUSCLES)
-VISIBLE = ["V01", "V05", "V06", "V08", "V09", "V11", "V13", "V15", "V17", "V18", "V22", "V26",
-           "V31", "V32", "V33", "V34", "V35", "V36"]
+VISIBLE = [
+    "V01",
+    "V05",
+    "V06",
+    "V08",
+    "V09",
+    "V11",
+    "V13",
+    "V15",
+    "V17",
+    "V18",
+    "V22",
+    "V26",
+    "V31",
+    "V32",
+    "V33",
+    "V34",
+    "V35",
+    "V36",
+]
 
 
 @pytest.mark.parametrize("case", regression_cases(), ids=lambda case: case["code"])
 def test_every_regression_case_gives_an_acceptable_tier_and_level(seeded_snapshot, case):
     result = evaluate(seeded_snapshot, case["answers"])
     assert result.tier in case["expect_tiers"], [f.code for f in result.tier_rules_fired]
-    assert result.level in case["expect_levels"], [(s.code, s.score) for s in
-                                                   result.differential]
+    assert result.level in case["expect_levels"], [(s.code, s.score) for s in result.differential]
 
 
 def test_the_regression_cases_include_every_visible_vignette():
@@ -54,7 +74,8 @@ def answer_strategy(snapshot):
             alone = [c for c in question.option_codes if c in EXCLUSIVE_OPTIONS]
             others = [c for c in question.option_codes if c not in EXCLUSIVE_OPTIONS]
             optional[question.code] = st.one_of(
-                st.just([]), st.sampled_from(alone).map(lambda c: [c]),
+                st.just([]),
+                st.sampled_from(alone).map(lambda c: [c]),
                 st.lists(st.sampled_from(others), unique=True, min_size=1),
             )
     anything = st.fixed_dictionaries({}, optional=optional)
@@ -65,8 +86,10 @@ def answer_strategy(snapshot):
         """A quiet picture (no red flag, full power) with a few answers changed or removed:
         single findings acting on their own, which fully random answers rarely isolate."""
         random_answers, changed = drawn
-        answers = {code: quiet[code] if quiet[code] is not None else random_answers.get(code)
-                   for code in codes}
+        answers = {
+            code: quiet[code] if quiet[code] is not None else random_answers.get(code)
+            for code in codes
+        }
         for code in changed:
             answers[code] = random_answers.get(code)
         return {code: value for code, value in answers.items() if value is not None}
@@ -80,10 +103,12 @@ ANSWERS = answer_strategy(SNAPSHOT)
 # Thousands of examples per invariant; each example evaluates the pathway up to ~30 times.
 # HYPOTHESIS_EXAMPLES lowers the count for `make mutation`, which runs these for every mutant.
 EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "1500"))
-INVARIANT = settings(max_examples=EXAMPLES, deadline=None,
-                     suppress_health_check=[HealthCheck.too_slow])
-PROPERTY = settings(max_examples=max(1, EXAMPLES // 2), deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+INVARIANT = settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+PROPERTY = settings(
+    max_examples=max(1, EXAMPLES // 2), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def check(invariant, answers):
@@ -121,16 +146,21 @@ def test_invariant_3_severe_weakness_escalates_unless_the_named_mimic_explains_i
 
 
 @INVARIANT
-@given(ANSWERS, st.sampled_from(MUSCLES), st.integers(0, 3),
-       st.sampled_from(["cancer", "fever", "infection", "trauma"]))
-def test_invariant_4_a_serious_cause_with_a_deficit_is_an_emergency(answers, muscle, grade,
-                                                                   cause):
-    forced = {"cancer": {"cancer_history": "yes"}, "fever": {"fever": "yes"},
-              "infection": {"infection_risk": "yes", "fever": "not_assessed"},
-              "trauma": {"trauma": "major"}}[cause]
+@given(
+    ANSWERS,
+    st.sampled_from(MUSCLES),
+    st.integers(0, 3),
+    st.sampled_from(["cancer", "fever", "infection", "trauma"]),
+)
+def test_invariant_4_a_serious_cause_with_a_deficit_is_an_emergency(answers, muscle, grade, cause):
+    forced = {
+        "cancer": {"cancer_history": "yes"},
+        "fever": {"fever": "yes"},
+        "infection": {"infection_risk": "yes", "fever": "not_assessed"},
+        "trauma": {"trauma": "major"},
+    }[cause]
     check(invariants.serious_cause_with_deficit_is_emergency, answers)
-    check(invariants.serious_cause_with_deficit_is_emergency,
-          {**answers, **forced, muscle: grade})
+    check(invariants.serious_cause_with_deficit_is_emergency, {**answers, **forced, muscle: grade})
 
 
 @INVARIANT
@@ -164,8 +194,7 @@ def test_the_invariants_hold_on_the_gates_own_sample():
 @given(ANSWERS)
 def test_the_examination_gaps_are_exactly_the_key_items_not_done(answers):
     result = evaluate(SNAPSHOT, answers, what_would_change=False)
-    not_done = [code for code in vocabulary.KEY_EXAM
-                if answers.get(code) in (None, "not_tested")]
+    not_done = [code for code in vocabulary.KEY_EXAM if answers.get(code) in (None, "not_tested")]
     assert list(result.exam_incomplete) == not_done
 
 
@@ -185,18 +214,37 @@ def test_the_hip_level_needs_a_positive_finding_for_a_mimic(answers):
     facts = result.answers
     painful_hip = facts.get("hip_exam") == "painful_restricted"
     gluteal = "lateral_hip" in facts.get("pain_regions", ()) and (
-        facts.get("mrc_hip_abduction", 5) <= 4 or facts.get("trendelenburg") == "positive")
-    polyneuropathy = ("stocking_both_feet" in facts.get("sensory_loss", ())
-                      and facts.get("reflex_ankle") == "absent_both_sides")
+        facts.get("mrc_hip_abduction", 5) <= 4 or facts.get("trendelenburg") == "positive"
+    )
+    polyneuropathy = (
+        "stocking_both_feet" in facts.get("sensory_loss", ())
+        and facts.get("reflex_ankle") == "absent_both_sides"
+    )
     assert painful_hip or gluteal or polyneuropathy
 
 
-BELOW_KNEE_PAIN = {"medial_shin", "lateral_calf", "posterior_calf", "dorsum_foot", "big_toe",
-                   "sole_lateral_foot"}
-BELOW_KNEE_SENSORY = {"medial_shin", "lateral_calf", "dorsum_foot", "first_web_space",
-                      "sole_lateral_foot"}
-BELOW_KNEE_MUSCLES = ["mrc_ankle_dorsiflexion", "mrc_great_toe_extension", "mrc_ankle_inversion",
-                      "mrc_ankle_eversion", "mrc_ankle_plantarflexion"]
+BELOW_KNEE_PAIN = {
+    "medial_shin",
+    "lateral_calf",
+    "posterior_calf",
+    "dorsum_foot",
+    "big_toe",
+    "sole_lateral_foot",
+}
+BELOW_KNEE_SENSORY = {
+    "medial_shin",
+    "lateral_calf",
+    "dorsum_foot",
+    "first_web_space",
+    "sole_lateral_foot",
+}
+BELOW_KNEE_MUSCLES = [
+    "mrc_ankle_dorsiflexion",
+    "mrc_great_toe_extension",
+    "mrc_ankle_inversion",
+    "mrc_ankle_eversion",
+    "mrc_ankle_plantarflexion",
+]
 
 
 @PROPERTY
@@ -206,11 +254,13 @@ def test_l5_and_s1_are_named_only_with_a_finding_below_the_knee(answers):
     if result.level not in {"L5", "S1"}:
         return
     facts = result.answers
-    assert (BELOW_KNEE_PAIN & set(facts.get("pain_regions", ()))
-            or BELOW_KNEE_SENSORY & set(facts.get("sensory_loss", ()))
-            or any(facts.get(m, 5) <= 4 for m in BELOW_KNEE_MUSCLES)
-            or facts.get("reflex_ankle") in {"reduced", "absent"}
-            or "positive" in {facts.get("slr"), facts.get("crossed_slr")})
+    assert (
+        BELOW_KNEE_PAIN & set(facts.get("pain_regions", ()))
+        or BELOW_KNEE_SENSORY & set(facts.get("sensory_loss", ()))
+        or any(facts.get(m, 5) <= 4 for m in BELOW_KNEE_MUSCLES)
+        or facts.get("reflex_ankle") in {"reduced", "absent"}
+        or "positive" in {facts.get("slr"), facts.get("crossed_slr")}
+    )
 
 
 @PROPERTY
@@ -225,8 +275,11 @@ def test_peroneal_is_named_only_with_inversion_and_hip_abduction_graded_normal(a
 @PROPERTY
 @given(ANSWERS)
 def test_a_polyneuropathy_pattern_without_a_radicular_sign_names_no_root(answers):
-    answers = {**answers, "sensory_loss": ["stocking_both_feet"],
-               "reflex_ankle": "absent_both_sides"}
+    answers = {
+        **answers,
+        "sensory_loss": ["stocking_both_feet"],
+        "reflex_ankle": "absent_both_sides",
+    }
     result = evaluate(SNAPSHOT, answers, what_would_change=False)
     if not invariants.objective_radicular_finding(result.answers):
         assert result.level not in invariants.ROOT_LEVELS
@@ -237,14 +290,12 @@ def test_a_polyneuropathy_pattern_without_a_radicular_sign_names_no_root(answers
 @given(ANSWERS)
 def test_reported_weakness_with_no_muscle_graded_is_seen_within_a_day(answers):
     answers = {k: v for k, v in answers.items() if k not in MUSCLES}
-    result = evaluate(SNAPSHOT, {**answers, "weakness_reported": "yes"},
-                      what_would_change=False)
+    result = evaluate(SNAPSHOT, {**answers, "weakness_reported": "yes"}, what_would_change=False)
     assert result.tier in {"emergency", "urgent"}
 
 
 @PROPERTY
-@given(ANSWERS, st.sampled_from(["fever", "night_pain"]),
-       st.sampled_from(["not_assessed", None]))
+@given(ANSWERS, st.sampled_from(["fever", "night_pain"]), st.sampled_from(["not_assessed", None]))
 def test_an_infection_risk_with_an_unknown_temperature_is_never_routine(answers, item, value):
     answers = {**answers, "infection_risk": "yes", item: value}
     result = evaluate(SNAPSHOT, answers, what_would_change=False)
@@ -257,9 +308,16 @@ def test_sensory_and_reflex_findings_alone_never_make_it_urgent(answers):
     """A normal graded motor examination with no red flag and no reported or worsening
     weakness stays routine, whatever the sensory and reflex findings (multi-level sensory or
     reflex change lowers confidence in the level; it does not escalate)."""
-    answers = {**answers, **dict.fromkeys(MUSCLES, 5), **dict.fromkeys(RED_FLAG_TRI, "no"),
-               "trauma": "none", "weakness_progressing": "no", "weakness_reported": "no",
-               "contralateral_weakness": "none", "age": 40}
+    answers = {
+        **answers,
+        **dict.fromkeys(MUSCLES, 5),
+        **dict.fromkeys(RED_FLAG_TRI, "no"),
+        "trauma": "none",
+        "weakness_progressing": "no",
+        "weakness_reported": "no",
+        "contralateral_weakness": "none",
+        "age": 40,
+    }
     result = evaluate(SNAPSHOT, answers, what_would_change=False)
     assert RANK[result.tier] > RANK["urgent"], [f.code for f in result.tier_rules_fired]
 
@@ -282,27 +340,51 @@ SPINAL_TREATMENTS = {"epidural-steroid-injection", "microdiscectomy", "spinal-de
 def test_a_decisive_weight_outweighs_everything_findings_can_add():
     """Weights of 50 decide: no level can gather that much from ordinary findings."""
     for level in {rule.target for rule in SNAPSHOT.score_rules}:
-        ordinary = sum(rule.weight for rule in SNAPSHOT.score_rules
-                       if rule.target == level and 0 < rule.weight < 50)
+        ordinary = sum(
+            rule.weight
+            for rule in SNAPSHOT.score_rules
+            if rule.target == level and 0 < rule.weight < 50
+        )
         assert ordinary < 50 - 1, level
 
 
 # --- the brief's decision rules, one clinical picture each -------------------------------------
 
 BASE = {
-    "age": 40, "affected_side": "left", "duration_weeks": 3, "leg_pain_severity": 6,
-    "leg_pain_dominant": "yes", "pain_regions": ["buttock", "lateral_calf", "dorsum_foot"],
-    "trend": "unchanged", "disabling": "no", "conservative_care_weeks": 2,
-    "injection_history": "none", "imaging": "none", "compression_history": "no",
+    "age": 40,
+    "affected_side": "left",
+    "duration_weeks": 3,
+    "leg_pain_severity": 6,
+    "leg_pain_dominant": "yes",
+    "pain_regions": ["buttock", "lateral_calf", "dorsum_foot"],
+    "trend": "unchanged",
+    "disabling": "no",
+    "conservative_care_weeks": 2,
+    "injection_history": "none",
+    "imaging": "none",
+    "compression_history": "no",
     "weakness_reported": "no",
-    "mrc_hip_abduction": 5, "mrc_knee_extension": 5, "mrc_ankle_dorsiflexion": 5,
-    "mrc_great_toe_extension": 5, "mrc_ankle_inversion": 5, "mrc_ankle_eversion": 5,
-    "mrc_ankle_plantarflexion": 5, "weakness_progressing": "no", "contralateral_weakness": "none",
-    "reflex_knee": "normal", "reflex_ankle": "normal", "reflex_medial_hamstring": "normal",
-    "sensory_loss": ["none"], "slr": "positive", "crossed_slr": "not_tested",
-    "femoral_stretch": "not_tested", "fibular_head_tinel": "not_tested",
-    "hip_exam": "not_tested", "trendelenburg": "not_tested",
-    **dict.fromkeys(RED_FLAG_TRI, "no"), "trauma": "none",
+    "mrc_hip_abduction": 5,
+    "mrc_knee_extension": 5,
+    "mrc_ankle_dorsiflexion": 5,
+    "mrc_great_toe_extension": 5,
+    "mrc_ankle_inversion": 5,
+    "mrc_ankle_eversion": 5,
+    "mrc_ankle_plantarflexion": 5,
+    "weakness_progressing": "no",
+    "contralateral_weakness": "none",
+    "reflex_knee": "normal",
+    "reflex_ankle": "normal",
+    "reflex_medial_hamstring": "normal",
+    "sensory_loss": ["none"],
+    "slr": "positive",
+    "crossed_slr": "not_tested",
+    "femoral_stretch": "not_tested",
+    "fibular_head_tinel": "not_tested",
+    "hip_exam": "not_tested",
+    "trendelenburg": "not_tested",
+    **dict.fromkeys(RED_FLAG_TRI, "no"),
+    "trauma": "none",
 }
 PERSISTENT = {"disabling": "yes", "trend": "unchanged"}
 
@@ -314,8 +396,7 @@ PERSISTENT = {"disabling": "yes", "trend": "unchanged"}
         ({"ces_sexual": "yes"}, "emergency", "L5"),
         ({"ces_bladder": "yes", "ces_onset": "longstanding_stable"}, "urgent", "L5"),
         ({"contralateral_weakness": "severe_or_progressive"}, "emergency", "L5"),
-        ({"bilateral_leg_symptoms": "yes", "affected_side": "both"}, "emergency",
-         "indeterminate"),
+        ({"bilateral_leg_symptoms": "yes", "affected_side": "both"}, "emergency", "indeterminate"),
         ({"mrc_great_toe_extension": 3}, "urgent", "L5"),
         ({"mrc_great_toe_extension": 4}, "conservative", "L5"),
         ({"mrc_great_toe_extension": 4, "weakness_progressing": "yes"}, "urgent", "L5"),
@@ -341,40 +422,102 @@ PERSISTENT = {"disabling": "yes", "trend": "unchanged"}
         ({"infection_risk": "yes", "fever": "not_assessed"}, "urgent", "L5"),
         ({"infection_risk": "yes", "night_pain": "not_assessed"}, "urgent", "L5"),
         ({"infection_risk": "yes", "night_pain": "yes"}, "urgent", "L5"),
-        ({"infection_risk": "yes", "night_pain": "not_assessed", "weakness_progressing": "yes"},
-         "emergency", "L5"),
+        (
+            {"infection_risk": "yes", "night_pain": "not_assessed", "weakness_progressing": "yes"},
+            "emergency",
+            "L5",
+        ),
         ({"trauma": "minor_with_bone_fragility"}, "urgent", "L5"),
         ({"umn_signs": "yes"}, "urgent", "indeterminate"),
         ({**PERSISTENT, "duration_weeks": 8, "conservative_care_weeks": 5}, "injection", "L5"),
-        ({**PERSISTENT, "duration_weeks": 8, "conservative_care_weeks": 3}, "conservative",
-         "L5"),
-        ({**PERSISTENT, "duration_weeks": 8, "conservative_care_weeks": 5,
-          "trend": "improving"}, "conservative", "L5"),
-        ({**PERSISTENT, "duration_weeks": 8, "conservative_care_weeks": 5,
-          "leg_pain_dominant": "no"}, "conservative", "L5"),
-        ({**PERSISTENT, "duration_weeks": 8, "conservative_care_weeks": 5,
-          "imaging": "discordant"}, "conservative", "L5"),
-        ({**PERSISTENT, "duration_weeks": 8, "conservative_care_weeks": 5,
-          "slr": "negative"}, "conservative", "indeterminate"),
+        ({**PERSISTENT, "duration_weeks": 8, "conservative_care_weeks": 3}, "conservative", "L5"),
+        (
+            {**PERSISTENT, "duration_weeks": 8, "conservative_care_weeks": 5, "trend": "improving"},
+            "conservative",
+            "L5",
+        ),
+        (
+            {
+                **PERSISTENT,
+                "duration_weeks": 8,
+                "conservative_care_weeks": 5,
+                "leg_pain_dominant": "no",
+            },
+            "conservative",
+            "L5",
+        ),
+        (
+            {
+                **PERSISTENT,
+                "duration_weeks": 8,
+                "conservative_care_weeks": 5,
+                "imaging": "discordant",
+            },
+            "conservative",
+            "L5",
+        ),
+        (
+            {**PERSISTENT, "duration_weeks": 8, "conservative_care_weeks": 5, "slr": "negative"},
+            "conservative",
+            "indeterminate",
+        ),
         ({**PERSISTENT, "duration_weeks": 3, "leg_pain_severity": 9}, "injection", "L5"),
-        ({**PERSISTENT, "duration_weeks": 16, "conservative_care_weeks": 12},
-         "surgical_referral", "L5"),
-        ({**PERSISTENT, "duration_weeks": 16, "conservative_care_weeks": 12,
-          "injection_history": "declined", "imaging": "concordant"}, "surgical_referral", "L5"),
+        (
+            {**PERSISTENT, "duration_weeks": 16, "conservative_care_weeks": 12},
+            "surgical_referral",
+            "L5",
+        ),
+        (
+            {
+                **PERSISTENT,
+                "duration_weeks": 16,
+                "conservative_care_weeks": 12,
+                "injection_history": "declined",
+                "imaging": "concordant",
+            },
+            "surgical_referral",
+            "L5",
+        ),
         # 12 weeks whatever the structured care so far (a waiting list is not treatment).
-        ({**PERSISTENT, "duration_weeks": 12, "conservative_care_weeks": 3},
-         "surgical_referral", "L5"),
-        ({**PERSISTENT, "duration_weeks": 11, "conservative_care_weeks": 3}, "conservative",
-         "L5"),
+        (
+            {**PERSISTENT, "duration_weeks": 12, "conservative_care_weeks": 3},
+            "surgical_referral",
+            "L5",
+        ),
+        ({**PERSISTENT, "duration_weeks": 11, "conservative_care_weeks": 3}, "conservative", "L5"),
         # A discordant MRI at 12 weeks or more: a specialist opinion, not an injection.
-        ({**PERSISTENT, "duration_weeks": 16, "conservative_care_weeks": 12,
-          "imaging": "discordant"}, "surgical_referral", "L5"),
+        (
+            {
+                **PERSISTENT,
+                "duration_weeks": 16,
+                "conservative_care_weeks": 12,
+                "imaging": "discordant",
+            },
+            "surgical_referral",
+            "L5",
+        ),
         # A failed injection with a matching MRI is referred at any duration.
-        ({**PERSISTENT, "duration_weeks": 9, "conservative_care_weeks": 6,
-          "injection_history": "short_lived_or_no_benefit", "imaging": "concordant"},
-         "surgical_referral", "L5"),
-        ({**PERSISTENT, "duration_weeks": 16, "conservative_care_weeks": 12,
-          "trend": "improving"}, "conservative", "L5"),
+        (
+            {
+                **PERSISTENT,
+                "duration_weeks": 9,
+                "conservative_care_weeks": 6,
+                "injection_history": "short_lived_or_no_benefit",
+                "imaging": "concordant",
+            },
+            "surgical_referral",
+            "L5",
+        ),
+        (
+            {
+                **PERSISTENT,
+                "duration_weeks": 16,
+                "conservative_care_weeks": 12,
+                "trend": "improving",
+            },
+            "conservative",
+            "L5",
+        ),
     ],
 )
 def test_section_10_rules(seeded_snapshot, change, tier, level):
@@ -383,8 +526,13 @@ def test_section_10_rules(seeded_snapshot, change, tier, level):
 
 
 PAINLESS_FOOT_DROP = {
-    **BASE, "leg_pain_severity": 0, "pain_regions": ["none"], "slr": "negative",
-    "mrc_ankle_dorsiflexion": 2, "mrc_great_toe_extension": 2, "compression_history": "yes",
+    **BASE,
+    "leg_pain_severity": 0,
+    "pain_regions": ["none"],
+    "slr": "negative",
+    "mrc_ankle_dorsiflexion": 2,
+    "mrc_great_toe_extension": 2,
+    "compression_history": "yes",
     "sensory_loss": ["dorsum_foot"],
 }
 
@@ -395,8 +543,10 @@ def test_a_painless_peroneal_foot_drop_is_not_escalated(seeded_snapshot):
     assert "severe_peroneal_palsy" in [f.code for f in result.tier_rules_fired]
 
 
-@pytest.mark.parametrize("muscle", ["mrc_knee_extension", "mrc_ankle_plantarflexion",
-                                    "mrc_ankle_inversion", "mrc_hip_abduction"])
+@pytest.mark.parametrize(
+    "muscle",
+    ["mrc_knee_extension", "mrc_ankle_plantarflexion", "mrc_ankle_inversion", "mrc_hip_abduction"],
+)
 def test_a_mimic_never_hides_severe_weakness_it_cannot_cause(seeded_snapshot, muscle):
     result = evaluate(seeded_snapshot, {**PAINLESS_FOOT_DROP, muscle: 2})
     assert result.tier in {"urgent", "emergency"}, muscle
@@ -409,8 +559,7 @@ def test_weak_inversion_or_hip_abduction_excludes_peroneal(seeded_snapshot):
         assert result.tier == "urgent", muscle
 
 
-def test_an_untested_inversion_with_peroneal_evidence_names_neither_and_escalates(
-        seeded_snapshot):
+def test_an_untested_inversion_with_peroneal_evidence_names_neither_and_escalates(seeded_snapshot):
     answers = {k: v for k, v in PAINLESS_FOOT_DROP.items() if k != "mrc_ankle_inversion"}
     result = evaluate(seeded_snapshot, answers)
     assert result.level == "indeterminate"
@@ -425,22 +574,38 @@ def test_a_painful_foot_drop_with_positive_slr_points_to_the_root(seeded_snapsho
 
 
 def test_groin_pain_with_a_painful_hip_and_normal_neurology_points_to_the_hip(seeded_snapshot):
-    answers = {**BASE, "pain_regions": ["groin", "anterior_thigh"], "slr": "negative",
-               "hip_exam": "painful_restricted"}
+    answers = {
+        **BASE,
+        "pain_regions": ["groin", "anterior_thigh"],
+        "slr": "negative",
+        "hip_exam": "painful_restricted",
+    }
     result = evaluate(seeded_snapshot, answers)
     assert (result.level, result.tier) == ("hip", "conservative")
     assert "hip_joint_care" in [f.code for f in result.tier_rules_fired]
 
 
 def test_groin_pain_with_a_normal_hip_does_not_name_the_hip(seeded_snapshot):
-    answers = {**BASE, "pain_regions": ["groin", "anterior_thigh"], "slr": "negative",
-               "hip_exam": "normal"}
+    answers = {
+        **BASE,
+        "pain_regions": ["groin", "anterior_thigh"],
+        "slr": "negative",
+        "hip_exam": "normal",
+    }
     assert evaluate(seeded_snapshot, answers).level != "hip"
 
 
-GLUTEAL = {**BASE, "pain_regions": ["buttock", "lateral_hip"], "slr": "negative",
-           "mrc_hip_abduction": 4, "trendelenburg": "positive", "hip_exam": "normal",
-           "duration_weeks": 10, "disabling": "yes", "conservative_care_weeks": 5}
+GLUTEAL = {
+    **BASE,
+    "pain_regions": ["buttock", "lateral_hip"],
+    "slr": "negative",
+    "mrc_hip_abduction": 4,
+    "trendelenburg": "positive",
+    "hip_exam": "normal",
+    "duration_weeks": 10,
+    "disabling": "yes",
+    "conservative_care_weeks": 5,
+}
 
 
 def test_gluteal_tendinopathy_is_not_named_l5_nor_injected(seeded_snapshot):
@@ -452,16 +617,21 @@ def test_gluteal_tendinopathy_is_not_named_l5_nor_injected(seeded_snapshot):
 def test_severe_abductor_weakness_with_a_tendon_picture_is_still_urgent(seeded_snapshot):
     result = evaluate(seeded_snapshot, {**GLUTEAL, "mrc_hip_abduction": 3})
     assert result.tier == "urgent"
-    assert "severe_abductor_weakness_with_hip_picture" in [f.code for f in
-                                                         result.tier_rules_fired]
+    assert "severe_abductor_weakness_with_hip_picture" in [f.code for f in result.tier_rules_fired]
 
 
 def test_a_painful_diabetic_neuropathy_is_not_referred_for_surgery(seeded_snapshot):
-    answers = {**BASE, "pain_regions": ["lateral_calf", "dorsum_foot", "big_toe",
-                                        "sole_lateral_foot"],
-               "sensory_loss": ["stocking_both_feet"], "reflex_ankle": "absent_both_sides",
-               "slr": "negative", "duration_weeks": 20, "disabling": "yes",
-               "conservative_care_weeks": 12, "age": 66}
+    answers = {
+        **BASE,
+        "pain_regions": ["lateral_calf", "dorsum_foot", "big_toe", "sole_lateral_foot"],
+        "sensory_loss": ["stocking_both_feet"],
+        "reflex_ankle": "absent_both_sides",
+        "slr": "negative",
+        "duration_weeks": 20,
+        "disabling": "yes",
+        "conservative_care_weeks": 12,
+        "age": 66,
+    }
     result = evaluate(seeded_snapshot, answers)
     assert result.level in {"hip", "indeterminate"}
     assert result.tier == "conservative"
@@ -478,21 +648,41 @@ def test_diffuse_pain_with_a_normal_examination_is_indeterminate(seeded_snapshot
 def test_one_region_or_two_do_not_localise_but_a_full_pattern_does(seeded_snapshot):
     quiet = {**BASE, "slr": "not_tested"}
     assert evaluate(seeded_snapshot, {**quiet, "pain_regions": ["lateral_calf"]}).level == (
-        "indeterminate")
-    assert evaluate(seeded_snapshot, {**quiet, "pain_regions": ["lateral_calf", "big_toe"]}
-                    ).level == "indeterminate"
-    assert evaluate(seeded_snapshot, {**quiet, "pain_regions": [
-        "lateral_calf", "dorsum_foot", "big_toe"]}).level == "L5"
-    assert evaluate(seeded_snapshot, {**quiet, "pain_regions": ["lateral_calf"],
-                                      "mrc_ankle_inversion": 4}).level == "L5"
+        "indeterminate"
+    )
+    assert (
+        evaluate(seeded_snapshot, {**quiet, "pain_regions": ["lateral_calf", "big_toe"]}).level
+        == "indeterminate"
+    )
+    assert (
+        evaluate(
+            seeded_snapshot, {**quiet, "pain_regions": ["lateral_calf", "dorsum_foot", "big_toe"]}
+        ).level
+        == "L5"
+    )
+    assert (
+        evaluate(
+            seeded_snapshot, {**quiet, "pain_regions": ["lateral_calf"], "mrc_ankle_inversion": 4}
+        ).level
+        == "L5"
+    )
     # Weak big-toe extension alone with normal reflexes leaves a peroneal palsy open.
-    assert evaluate(seeded_snapshot, {**quiet, "pain_regions": ["lateral_calf"],
-                                      "mrc_great_toe_extension": 4}).level == "indeterminate"
+    assert (
+        evaluate(
+            seeded_snapshot,
+            {**quiet, "pain_regions": ["lateral_calf"], "mrc_great_toe_extension": 4},
+        ).level
+        == "indeterminate"
+    )
 
 
 def test_shared_findings_never_decide_between_l5_and_s1(seeded_snapshot):
-    quiet = {**BASE, "pain_regions": ["buttock", "posterior_thigh"], "slr": "positive",
-             "crossed_slr": "positive"}
+    quiet = {
+        **BASE,
+        "pain_regions": ["buttock", "posterior_thigh"],
+        "slr": "positive",
+        "crossed_slr": "positive",
+    }
     result = evaluate(seeded_snapshot, quiet)
     assert result.level == "indeterminate"
     scores = {s.code: s.score for s in result.differential}
@@ -543,19 +733,20 @@ def every_change_evaluated_in_full(answers):
             if option != current:
                 outcome = _decide(SNAPSHOT, {**valid, question.code: option})
                 if outcome.tier != tier and question.code in outcome.answers:
-                    changes.append(Change(question.code, current, option, outcome.tier,
-                                          outcome.level))
+                    changes.append(
+                        Change(question.code, current, option, outcome.tier, outcome.level)
+                    )
     return tuple(changes)
 
 
 @pytest.mark.parametrize("case", regression_cases(), ids=lambda case: case["code"])
 def test_what_would_change_matches_evaluating_every_change_in_full(case):
-    assert evaluate(SNAPSHOT, case["answers"]).what_would_change == \
-        every_change_evaluated_in_full(case["answers"])
+    assert evaluate(SNAPSHOT, case["answers"]).what_would_change == every_change_evaluated_in_full(
+        case["answers"]
+    )
 
 
 @PROPERTY
 @given(ANSWERS)
 def test_what_would_change_matches_in_full_for_any_answers(answers):
-    assert evaluate(SNAPSHOT, answers).what_would_change == every_change_evaluated_in_full(
-        answers)
+    assert evaluate(SNAPSHOT, answers).what_would_change == every_change_evaluated_in_full(answers)
