@@ -20,7 +20,8 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from kb.models import Entry, Source
-from pathway.engine import conditions
+from pathway.engine import conditions, lint
+from pathway.engine.model import OptionSpec, QuestionSpec
 
 
 class ReadOnlyVersion(PermissionDenied):
@@ -65,6 +66,11 @@ class PathwayQuerySet(models.QuerySet):
 
     def for_slug(self, slug: str) -> PathwayQuerySet:
         return self.filter(slug=slug)
+
+    def touch(self) -> int:
+        """Record that these versions' content changed, so cached snapshots are rebuilt. The
+        one way a revision moves outside `Pathway.save()` (which counts it up itself)."""
+        return self.update(revision=models.F("revision") + 1)
 
 
 class Pathway(models.Model):
@@ -169,7 +175,7 @@ class Pathway(models.Model):
 
     def touch(self) -> None:
         """Record that this version's content changed (invalidates cached snapshots)."""
-        Pathway.objects.filter(pk=self.pk).update(revision=models.F("revision") + 1)
+        Pathway.objects.filter(pk=self.pk).touch()
         self.refresh_from_db(fields=["revision"])
 
     def clean(self) -> None:
@@ -282,12 +288,16 @@ class Question(VersionedContent):
             raise ValidationError(errors)
 
     def subject_spec(self) -> conditions.SubjectSpec:
-        mrc = self.type == self.Type.MRC
-        return conditions.SubjectSpec(
-            kind=self.type,
-            codes=frozenset(o.code for o in self.options.all()),
-            minimum=0 if mrc else self.min_value,
-            maximum=5 if mrc else self.max_value,
+        """This question as a condition's subject, made as the linter makes it."""
+        return lint.subject_spec(
+            QuestionSpec(
+                code=self.code,
+                step="",
+                type=self.type,
+                minimum=self.min_value,
+                maximum=self.max_value,
+                options=tuple(OptionSpec(o.code, o.label) for o in self.options.all()),
+            )
         )
 
 
@@ -571,9 +581,7 @@ class Criterion(VersionedContent):
 def subject_spec(pathway: Pathway, subject: str) -> conditions.SubjectSpec | None:
     """What `subject` is in this pathway version: a question, the derived level, or nothing."""
     if subject == "level":
-        return conditions.SubjectSpec(
-            kind="level", codes=frozenset(pathway.levels.values_list("code", flat=True))
-        )
+        return lint.level_spec(pathway.levels.values_list("code", flat=True))
     question = pathway.questions.filter(code=subject).prefetch_related("options").first()
     return question.subject_spec() if question else None
 

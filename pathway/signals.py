@@ -5,7 +5,7 @@ its next read of the pathway row, which each request makes anyway.
 """
 
 from django.apps import apps
-from django.db.models import F, Q
+from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
@@ -14,9 +14,7 @@ from pathway import models as pm
 
 
 def bump(pathway_ids) -> None:
-    pm.Pathway.objects.filter(pk__in=[pk for pk in pathway_ids if pk]).update(
-        revision=F("revision") + 1
-    )
+    pm.Pathway.objects.filter(pk__in=[pk for pk in pathway_ids if pk]).touch()
 
 
 def pathway_of(instance) -> int | None:

@@ -71,6 +71,8 @@ class Finding:
 
 
 def subject_spec(question: QuestionSpec) -> SubjectSpec:
+    """What a question is as a condition's subject. The one place a SubjectSpec is made for a
+    question: the linter, the admin's criterion form and model validation all come here."""
     return SubjectSpec(
         kind=question.type,
         codes=question.option_set,
@@ -79,14 +81,17 @@ def subject_spec(question: QuestionSpec) -> SubjectSpec:
     )
 
 
+def level_spec(codes: Iterable[str]) -> SubjectSpec:
+    """The derived `level` fact as a condition's subject: one of these level codes."""
+    return SubjectSpec(kind="level", codes=frozenset(codes))
+
+
 class Domains:
     """The values each subject (a question code or `level`) can take in this content."""
 
     def __init__(self, snapshot: Snapshot):
         self.specs: dict[str, SubjectSpec] = {q.code: subject_spec(q) for q in snapshot.questions}
-        self.specs["level"] = SubjectSpec(
-            kind="level", codes=frozenset(lv.code for lv in snapshot.levels)
-        )
+        self.specs["level"] = level_spec(lv.code for lv in snapshot.levels)
         self._values: dict[str, list[Any]] = {}
 
     def values(self, subject: str) -> list[Any]:
