@@ -840,3 +840,18 @@ def test_the_same_seed_gives_the_same_answers_and_another_seed_others():
 def test_every_generated_set_is_valid_for_the_content(seeded_sample):
     for answers in seeded_sample:
         evaluate(SEEDED, answers, what_would_change=False)
+
+
+def test_a_violation_is_a_frozen_value():
+    violation = invariants.Violation("an invariant", "a message", {"age": 40})
+    assert violation == invariants.Violation("an invariant", "a message", {"age": 40})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        violation.message = "changed"  # type: ignore[misc]
+
+
+def test_the_invariants_evaluate_without_the_what_would_change_search():
+    """The gate evaluates each answer set some thirty times: the search for what would change
+    the tier (dozens of evaluations more each) is skipped, as nothing here reads it."""
+    answers = {"mrc_knee_extension": 3}
+    assert evaluate(SEEDED, answers).what_would_change  # the search would find something
+    assert invariants._run(SEEDED, answers).what_would_change == ()
