@@ -72,6 +72,50 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "review_interval_days: int = 0",
         "0 -> 1",
     ): "the engine never reads a tier's review interval; every snapshot sets it",
+    # The gate's answer generator: mutants that change how often a value is drawn, never which
+    # values can be drawn (tests/pathway/engine/test_invariants.py checks the values that must
+    # appear).
+    **{
+        (
+            "pathway/engine/invariants.py",
+            "return rng.choice([0, 1, 2, 3, 3, 4, 4, 4, 5, 5, 5, 5])",
+            what,
+        ): "grade 3 or 4 is listed more than once: the changed copy leaves it drawable, and "
+        "the new value is a grade already listed; only the frequencies change"
+        for what in ("3 -> 4", "4 -> 5")
+    },
+    **{
+        (
+            "pathway/engine/invariants.py",
+            "edges = [v for v in (low, high, 2, 6, 11, 12, 19, 20, 49, 50, 8) if low <= v <= high]",
+            what,
+        ): "which in-range values are favoured; randint covers the whole range either way"
+        for what in (
+            "2 -> 3",
+            "6 -> 7",
+            "11 -> 12",
+            "12 -> 13",
+            "19 -> 20",
+            "20 -> 21",
+            "49 -> 50",
+            "50 -> 51",
+            "8 -> 9",
+        )
+    },
+    **{
+        (
+            "pathway/engine/invariants.py",
+            line,
+            "compare Lt -> LtE",
+        ): "differs only when random() returns exactly the threshold (probability 2**-53): a "
+        "frequency, not which answers can be drawn"
+        for line in (
+            "return rng.choice(edges) if rng.random() < 0.5 else rng.randint(low, high)",
+            "if alone and (not others or rng.random() < 0.3):",
+            "if rng.random() < 0.25:",
+            "answer = None if rng.random() < 0.2 else _random_answer(question, rng)",
+        )
+    },
 }
 
 
