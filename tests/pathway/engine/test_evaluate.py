@@ -505,3 +505,19 @@ def test_scores_equal_to_six_decimals_tie_and_content_order_decides():
     assert (
         evaluate(snapshot(rules, threshold=2.0, margin=0.1), {"power": 4}).level == "indeterminate"
     )
+
+
+def test_what_would_change_sums_a_trials_scores_from_zero():
+    """A trial answer that adds to a level's score below the threshold changes nothing."""
+    rules = [
+        score_rule("a", "L5", 1.0, "power <= 4"),
+        score_rule("b", "L5", 0.5, "side = left"),
+        tier_rule("t", "urgent", "level = L5"),
+    ]
+    result = evaluate(snapshot(rules, threshold=2.0), {"power": 4, "side": "right"})
+    assert (result.level, result.tier) == ("indeterminate", "conservative")
+    assert result.what_would_change == ()
+    nearer = evaluate(snapshot(rules, threshold=1.5), {"power": 4, "side": "right"})
+    assert [(c.question, c.after, c.tier) for c in nearer.what_would_change] == [
+        ("side", "left", "urgent")
+    ]
