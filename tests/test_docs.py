@@ -1,9 +1,10 @@
 """The newcomer's documents stay true: every code in docs/vocabulary.md is the seeded content's,
-and every seeded code is there; every file the architecture page names exists."""
+and every seeded code is there; every file the documents name exists."""
 
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,8 +57,9 @@ def test_the_vocabulary_lists_every_tier_and_level():
         assert rows == [(item["code"], item["title"]) for item in pathway[key]], title
 
 
-def test_the_architecture_page_names_only_files_that_exist():
-    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+@pytest.mark.parametrize("page", ["docs/architecture.md", "docs/editing.md", "README.md"])
+def test_the_documents_name_only_files_that_exist(page):
+    text = (ROOT / page).read_text(encoding="utf-8")
     named = set(re.findall(r"`((?:pathway|kb|templates|static|tests|seeds|docs)/[\w./-]+)`", text))
     assert named
     assert sorted(path for path in named if not (ROOT / path).exists()) == []
