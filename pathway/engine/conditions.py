@@ -247,9 +247,9 @@ def check_criterion(criterion: Criterion, spec: SubjectSpec | None) -> list[str]
         elif not isinstance(value, str):
             errors.append(f"{subject} takes a code, not {value!r}")
         elif value not in spec.codes:
-            what = "level" if spec.kind == "level" else "option"
+            what = "a level" if spec.kind == "level" else "an option"
             errors.append(
-                f"'{value}' is not a {what} of {subject} (known: {', '.join(sorted(spec.codes))})"
+                f"'{value}' is not {what} of {subject} (known: {', '.join(sorted(spec.codes))})"
             )
     return errors
 

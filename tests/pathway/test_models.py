@@ -25,7 +25,7 @@ def rule(db):
     ("subject", "op", "value", "message"),
     [
         ("powr", "lte", 3, "not a question code"),
-        ("side", "eq", "middle", "'middle' is not a option of side"),
+        ("side", "eq", "middle", "'middle' is not an option of side"),
         ("power", "lte", "3", "must be a whole number"),
         ("power", "gte", 6, "outside the range"),
         ("regions", "eq", "buttock", "does not fit regions (multi)"),

@@ -67,7 +67,7 @@ MULTI = c.SubjectSpec(kind="multi", codes=frozenset({"none", "buttock"}))
         (c.Criterion("x", "contains", 1), MRC, "does not fit"),
         (c.Criterion("x", "lte", "three"), MRC, "whole number"),
         (c.Criterion("x", "lte", 7), MRC, "outside the range"),
-        (c.Criterion("x", "eq", "maybe"), CHOICE, "not a option"),
+        (c.Criterion("x", "eq", "maybe"), CHOICE, "not an option"),
         (c.Criterion("x", "gt", "yes"), CHOICE, "does not fit"),
         (c.Criterion("x", "eq", "buttock"), MULTI, "does not fit"),
         (c.Criterion("x", "in", "yes"), CHOICE, "non-empty list"),
@@ -78,6 +78,31 @@ MULTI = c.SubjectSpec(kind="multi", codes=frozenset({"none", "buttock"}))
 def test_it_rejects_criteria_that_do_not_fit_their_subject(criterion, spec, message):
     errors = c.check_criterion(criterion, spec)
     assert errors and message in errors[0]
+
+
+def test_a_wrong_operator_is_answered_with_exactly_the_operators_that_fit():
+    errors = c.check_criterion(c.Criterion("x", "eq", "buttock"), MULTI)
+    assert errors == [
+        "'=' does not fit x (multi); use one of: contains, not contains, is answered, is unanswered"
+    ]
+
+
+def test_a_number_is_held_to_whichever_bounds_its_question_has():
+    age = c.SubjectSpec(kind="number", minimum=16, maximum=110)
+    assert c.check_criterion(c.Criterion("age", "lt", 15), age) == [
+        "15 is outside the range of age (16-110)"
+    ]
+    assert c.check_criterion(c.Criterion("age", "gt", 111), age) == [
+        "111 is outside the range of age (16-110)"
+    ]
+    assert c.check_criterion(c.Criterion("age", "gte", 16), age) == []
+    assert c.check_criterion(c.Criterion("age", "lte", 110), age) == []
+    floor_only = c.SubjectSpec(kind="number", minimum=0)
+    assert c.check_criterion(c.Criterion("weeks", "gt", 5000), floor_only) == []
+    assert c.check_criterion(c.Criterion("weeks", "lt", -1), floor_only) != []
+    ceiling_only = c.SubjectSpec(kind="number", maximum=10)
+    assert c.check_criterion(c.Criterion("pain", "gt", -5), ceiling_only) == []
+    assert c.check_criterion(c.Criterion("pain", "gt", 11), ceiling_only) != []
 
 
 def test_it_accepts_criteria_that_fit():

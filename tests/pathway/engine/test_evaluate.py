@@ -521,3 +521,9 @@ def test_what_would_change_sums_a_trials_scores_from_zero():
     assert [(c.question, c.after, c.tier) for c in nearer.what_would_change] == [
         ("side", "left", "urgent")
     ]
+
+
+def test_only_a_tier_with_the_emergency_banner_is_an_emergency():
+    assert TierSpec("now", 1, banner="emergency").emergency
+    assert not TierSpec("soon", 2, banner="urgent").emergency
+    assert not TierSpec("later", 5).emergency

@@ -71,7 +71,7 @@ def test_the_shipped_pathway_lints_clean():
     ("condition", "message"),
     [
         ("temperature >= 38", "'temperature' is not a question code"),
-        ("alarm = maybe", "'maybe' is not a option of alarm"),
+        ("alarm = maybe", "'maybe' is not an option of alarm"),
         ("power <= 9", "outside the range of power"),
         ("alarm contains yes", "does not fit alarm (tri)"),
         ("level = L7", "'L7' is not a level"),

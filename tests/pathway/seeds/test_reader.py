@@ -36,7 +36,7 @@ def test_an_unknown_question_in_a_rule_is_reported_with_file_entry_and_field(db,
 @pytest.mark.parametrize(
     ("when", "expected"),
     [
-        ("sure = maybe", "'maybe' is not a option of sure"),
+        ("sure = maybe", "'maybe' is not an option of sure"),
         ("power <= three", "must be a whole number"),
         ("power <= 9", "outside the range of power"),
         ("sure contains yes", "does not fit sure (tri)"),
