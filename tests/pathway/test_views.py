@@ -123,7 +123,8 @@ def test_a_step_the_answers_do_not_reach_is_refused_with_a_message(client, asses
     assert response.status_code == 302
     assert response.url == step_url(assessment, "red_flags")
     page = client.get(response.url)
-    assert "finish &#x27;Red flags&#x27; first" in page.text
+    red_flags = html.escape(assessment.pathway.steps.get(code="red_flags").title)
+    assert f"finish &#x27;{red_flags}&#x27; first" in page.text
 
 
 def test_steps_refuse_other_methods(client, assessment):
