@@ -259,9 +259,11 @@ def test_the_result_opens_at_once_for_an_emergency_and_names_the_unfinished_step
     response = client.get(result_url(assessment))
     assert response.status_code == 200
     assert re.search(r'data-tier="emergency" data-level="indeterminate"', response.text)
+    steps = {s.code: html.escape(s.title) for s in assessment.pathway.steps.all()}
     assert (
-        "<strong>Not completed:</strong> Red flags (11 unanswered), History (12 "
-        "unanswered), Examination (12 unanswered). The emergency does not wait for them."
+        f"<strong>Not completed:</strong> {steps['red_flags']} (11 unanswered), "
+        f"{steps['history']} (12 unanswered), {steps['exam']} (12 unanswered). "
+        "The emergency does not wait for them."
     ) in " ".join(response.text.split())
 
 
