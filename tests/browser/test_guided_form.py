@@ -34,6 +34,9 @@ def answer(page: Page, question: pm.Question, value) -> None:
             page.check(f'{field}[value="{code}"]')
     else:
         page.check(f'{field}[value="{value}"]')
+    # With JavaScript each answer is saved as it is given, and an emergency answer brings in
+    # the banner above the form: let the page settle before the next click, as a person does.
+    page.wait_for_function("() => !document.querySelector('.htmx-request')", timeout=30_000)
 
 
 def walk(page: Page, site: str, case: dict) -> tuple[str, str]:

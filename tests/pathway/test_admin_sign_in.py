@@ -73,6 +73,7 @@ def test_a_password_without_a_valid_token_is_refused(client, staff, token):
 
 def test_a_token_is_used_once(client, staff):
     sign_in(client)
+    assert signed_in(client)
     client.logout()
     sign_in(client)
     assert not signed_in(client)

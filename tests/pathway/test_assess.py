@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError
 
+from pathway import versions
+from pathway.models import Pathway
 from tests.helpers import assess, regression_cases
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,8 +121,10 @@ def test_an_unknown_version_or_pathway_is_refused(seeded):
 
 
 def test_a_chosen_version_is_used(seeded):
-    result = assess("-", "--version", "1", stdin_text='{"answers": {}}')
-    assert result["version"] == 1
+    versions.new_draft(Pathway.objects.published().get())
+    assert assess("-", "--version", "2", stdin_text='{"answers": {}}')["version"] == 2
+    assert assess("-", "--version", "1", stdin_text='{"answers": {}}')["version"] == 1
+    assert assess("-", stdin_text='{"answers": {}}')["version"] == 1  # the published one
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
 """Content governance: versions, the publish gate, the linter, compare, audit, roles, preview."""
 
+import html
 import re
 from decimal import Decimal
 
@@ -177,7 +178,9 @@ def test_an_old_assessment_keeps_rendering_against_its_own_version(client, publi
     rule.save()
     publish(draft, user=None)
     after = client.get(reverse("result", kwargs={"pk": assessment.pk})).text
-    assert "Pain in the outer calf (L5)" in after and "Renamed in version 2" not in after
+    title = html.escape(published.rules.get(code="l5_pain_lateral_calf").title)
+    assert title in before
+    assert title in after and "Renamed in version 2" not in after
     assert before.count("data-tier") == after.count("data-tier") == 1
 
 
@@ -658,7 +661,7 @@ def test_a_rules_criteria_are_chosen_from_the_versions_own_findings(client, peop
     as_(client, people["editor"])
     page = client.get(reverse("admin:pathway_rule_change", args=[rule.pk])).text
     assert '<select name="criteria-0-subject"' in page
-    assert "Trauma before the symptoms began? (trauma)" in page
+    assert f"{html.escape(draft.questions.get(code='trauma').prompt)} (trauma)" in page
     assert "The most likely level (level)" in page
     assert 'data-vocabulary="' + admin("vocabulary", draft.pk) + '"' in page
     assert "js/admin-criteria.js" in page
@@ -670,17 +673,15 @@ def test_an_enable_when_offers_no_level(client, people, published):
     as_(client, people["editor"])
     page = client.get(reverse("admin:pathway_question_change", args=[question.pk])).text
     assert "The most likely level (level)" not in page
-    assert "New difficulty passing urine? (ces_bladder)" in page
+    assert f"{html.escape(draft.questions.get(code='ces_bladder').prompt)} (ces_bladder)" in page
 
 
 def test_the_vocabulary_gives_each_findings_kind_options_and_range(client, people, published):
     as_(client, people["editor"])
     data = client.get(admin("vocabulary", published.pk)).json()
     assert data["questions"]["trauma"]["kind"] == "choice"
-    assert [
-        "major",
-        "Significant trauma (for example a fall from height or a road collision)",
-    ] in data["questions"]["trauma"]["options"]
+    major = published.questions.get(code="trauma").options.get(code="major")
+    assert ["major", major.label] in data["questions"]["trauma"]["options"]
     assert (data["questions"]["age"]["min"], data["questions"]["age"]["max"]) == (16, 110)
     assert "contains" in data["opsByKind"]["multi"] and "lte" not in data["opsByKind"]["tri"]
     assert {"L5", "peroneal"} <= {code for code, _ in data["questions"]["level"]["options"]}

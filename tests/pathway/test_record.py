@@ -10,6 +10,7 @@ from pathway import services
 from pathway.assessments import explain, load
 from pathway.engine import evaluate
 from pathway.record import record_note
+from pathway.snapshot import snapshot_for
 from tests.helpers import regression_cases
 
 TODAY = dt.date(2026, 12, 3)
@@ -33,19 +34,30 @@ def case(code):
     return next(c for c in regression_cases() if c["code"] == code)["answers"]
 
 
+def asked_as(assessment, code):
+    """A question's prompt as the published content words it, without its question mark."""
+    return snapshot_for(assessment.pathway).question_by_code[code].prompt.rstrip("?")
+
+
+def tier_line(assessment, code):
+    tier = snapshot_for(assessment.pathway).tier_by_code[code]
+    return f"{tier.title}. When: {tier.timeframe}."
+
+
 def test_it_states_findings_suggestion_basis_gaps_version_and_reference(note_for):
     assessment, note = note_for(case("V17"))
-    assert note.splitlines()[0] == (
-        "Leg pain from a suspected lumbar nerve root: decision support, 3 Dec 2026."
-    )
+    content = snapshot_for(assessment.pathway)
+    assert note.splitlines()[0] == f"{assessment.pathway.title}: decision support, 3 Dec 2026."
     for heading in ("FINDINGS", "SUGGESTION", "BASIS", "GAPS"):
         assert f"\n{heading}\n" in note
     assert "Red flags: no to 12 items." in note
     assert "Power (MRC grade), affected leg: 5/5 except Big toe extension power 4/5" in note
     assert "Reflexes, affected side: all normal" in note
-    assert "Image and consider an injection. When: Routine" in note
-    assert "Most likely level: L5 nerve root (score 4; next S1 nerve root 1.5)." in note
-    assert "- Disabling radicular pain at 6 to 11 weeks, not improving: " in note
+    assert f"\nSUGGESTION\n{tier_line(assessment, 'injection')}\n" in note
+    l5, s1 = (content.level_by_code[code].title for code in ("L5", "S1"))
+    assert f"Most likely level: {l5} (score 4; next {s1} 1.5)." in note
+    rule = content.rule_by_code["persistent_radicular_pain_6_to_11_weeks"]
+    assert f"\n- {rule.title}: " in note
     assert "None: every red-flag and key examination item was recorded." in note
     assert note.rstrip().endswith(
         f"Content: lumbar-radicular version 1. Reference "
@@ -55,7 +67,7 @@ def test_it_states_findings_suggestion_basis_gaps_version_and_reference(note_for
 
 
 def test_it_names_what_was_not_assessed(note_for):
-    _, note = note_for(
+    assessment, note = note_for(
         {
             **case("V17"),
             "fever": "not_assessed",
@@ -63,19 +75,17 @@ def test_it_names_what_was_not_assessed(note_for):
             "cancer_history": "yes",
         }
     )
-    assert (
-        "PRESENT: Previous cancer: Yes. no to 10 other items. not assessed: Fever, rigors "
-        "or feeling generally unwell." in note
+    cancer, fever, ankle = (
+        asked_as(assessment, code) for code in ("cancer_history", "fever", "reflex_ankle")
     )
-    assert (
-        "Red-flag screen incomplete, not read as 'no': Fever, rigors or feeling generally "
-        "unwell." in note
-    )
-    assert "Examination incomplete, not read as normal: Ankle jerk on the affected side." in note
+    assert f"PRESENT: {cancer}: Yes. no to 10 other items. not assessed: {fever}." in note
+    assert f"Red-flag screen incomplete, not read as 'no': {fever}." in note
+    assert f"Examination incomplete, not read as normal: {ankle}." in note
 
 
 def test_an_emergency_note_says_which_steps_did_not_wait(note_for):
-    _, note = note_for({"ces_bladder": "yes"})
-    assert "Emergency assessment now. When: Now" in note
-    assert "Not completed (the emergency did not wait): Red flags, History, Examination." in note
+    assessment, note = note_for({"ces_bladder": "yes"})
+    assert f"\nSUGGESTION\n{tier_line(assessment, 'emergency')}\n" in note
+    steps = ", ".join(step.title for step in snapshot_for(assessment.pathway).steps)
+    assert f"Not completed (the emergency did not wait): {steps}." in note
     assert "History: not done." in note

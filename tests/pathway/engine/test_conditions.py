@@ -136,7 +136,10 @@ def test_groups_are_anded_and_criteria_in_a_group_ored():
         c.Criterion("a", "eq", 1),
         c.Criterion("z", "eq", 1),
     ]
-    assert c.true_criteria(condition, {"b": 1, "z": 1}) is not None
+    assert c.true_criteria(condition, {"b": 1, "z": 1}) == [
+        c.Criterion("b", "eq", 1),
+        c.Criterion("z", "eq", 1),
+    ]
     assert c.true_criteria(condition, {"a": 1, "b": 1}) is None
     assert c.true_criteria((), {}) == []
 
