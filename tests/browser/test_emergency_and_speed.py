@@ -11,25 +11,14 @@ from playwright.sync_api import Page, expect
 from pathway import models as pm
 from pathway import services
 from tests.helpers import regression_cases
+from tests.pathway import vocabulary
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CASES = {case["code"]: case for case in regression_cases()}
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 812}
-RED_FLAGS = (
-    "ces_bladder",
-    "ces_saddle",
-    "ces_bowel",
-    "ces_sexual",
-    "bilateral_leg_symptoms",
-    "cancer_history",
-    "weight_loss",
-    "night_pain",
-    "fever",
-    "infection_risk",
-    "umn_signs",
-)
+RED_FLAGS = tuple(vocabulary.RED_FLAG_TRI)
 
 
 def assessment_with(answers=None) -> pm.Assessment:

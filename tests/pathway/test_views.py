@@ -19,6 +19,7 @@ from pathway import models as pm
 from pathway import services
 from tests.helpers import assess, regression_cases
 from tests.pathway import factories as f
+from tests.pathway import vocabulary
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -45,22 +46,7 @@ def rule_title(assessment, code):
     return html.escape(assessment.pathway.rules.get(code=code).title)
 
 
-RED_FLAGS_NO = {
-    code: "no"
-    for code in (
-        "ces_bladder",
-        "ces_saddle",
-        "ces_bowel",
-        "ces_sexual",
-        "bilateral_leg_symptoms",
-        "cancer_history",
-        "weight_loss",
-        "night_pain",
-        "fever",
-        "infection_risk",
-        "umn_signs",
-    )
-}
+RED_FLAGS_NO = dict.fromkeys(vocabulary.RED_FLAG_TRI, "no")
 RED_FLAGS_NO["trauma"] = "none"
 
 

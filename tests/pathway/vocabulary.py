@@ -96,6 +96,11 @@ QUESTIONS: dict[str, tuple[str, str, object]] = {
     "umn_signs": ("red_flags", "tri", TRI),
 }
 
+# The red-flag questions answered yes / no / not assessed, in the order the form asks them.
+RED_FLAG_TRI = [
+    code for code, (step, kind, _) in QUESTIONS.items() if step == "red_flags" and kind == "tri"
+]
+
 # The key examination items: unanswered or not tested, they are listed as `exam_incomplete`.
 KEY_EXAM = [
     "mrc_hip_abduction",
