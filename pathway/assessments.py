@@ -8,6 +8,8 @@ who may not open it; `explain` arranges a result for reading. What the pages sho
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -59,7 +61,7 @@ class Context:
     def result(self) -> Result:
         """The answers evaluated (without what-would-change), once per state."""
         if self._result is None:
-            self._result = evaluate(self.snapshot, self.answers, what_would_change=False)
+            self._result = evaluated(self.snapshot, self.answers)
         return self._result
 
     @property
@@ -89,6 +91,45 @@ class Context:
         if incomplete:
             return self.url("step", step=incomplete.step.code)
         return self.url("review")
+
+
+class Evaluations:
+    """Results by (snapshot, answers), a bounded number of them.
+
+    The engine is a pure function of the two, and a page is usually drawn for answers just
+    evaluated: a whole page posted is redirected to the next page (POST, then GET of the same
+    answers), an answer autosaved is followed by the next. An entry holds its snapshot, so a
+    key's `id` cannot be reused by another snapshot while the entry lives."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.results: OrderedDict[tuple, tuple[Snapshot, Result]] = OrderedDict()
+        self.lock = threading.Lock()  # the threads of one process share it
+
+    def get(self, snapshot: Snapshot, answers: dict[str, Any]) -> Result:
+        try:
+            key = (id(snapshot), frozenset(answers.items()))
+        except TypeError:  # an unhashable answer: validation will name it
+            return evaluate(snapshot, answers, what_would_change=False)
+        with self.lock:
+            found = self.results.get(key)
+            if found is not None and found[0] is snapshot:
+                self.results.move_to_end(key)
+                return found[1]
+        result = evaluate(snapshot, answers, what_would_change=False)
+        with self.lock:
+            self.results[key] = (snapshot, result)
+            if len(self.results) > self.size:
+                self.results.popitem(last=False)
+        return result
+
+
+_evaluations = Evaluations(size=512)
+
+
+def evaluated(snapshot: Snapshot, answers: dict[str, Any]) -> Result:
+    """`evaluate` without what-would-change, remembered for the last few hundred states."""
+    return _evaluations.get(snapshot, answers)
 
 
 def usable(snapshot: Snapshot, stored: dict[str, Any]) -> dict[str, Any]:
