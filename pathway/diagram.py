@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as default
-from functools import cache
 
 from pathway.engine.model import NOTHING, Snapshot
 
@@ -172,33 +171,22 @@ def shapes(regions: dict[str, Region]) -> tuple[Shape, ...]:
 
 
 def kb_regions() -> dict[str, Region]:
-    """The knowledge base's sensory regions, read in one query.
+    """The knowledge base's sensory regions, read in one query (on every page with the leg)."""
+    from kb.models import SensoryRegion
+    from pathway.statements import fetch
 
-    Read on every page that draws the leg, so the statement is compiled once per process (the
-    query compiler's work was most of the read's cost); it comes from the ORM, so it follows
-    any migration. Nothing is cached but the SQL text: an edit in the admin shows at once."""
-    from django.db import connection
-
-    statement, params = _regions_statement()
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        rows = cursor.fetchall()
     views: dict[str, str] = {}
     roots: dict[str, set[str]] = {}
+    rows = fetch(
+        "sensory regions",
+        lambda: SensoryRegion.objects.values_list("code", "view", "roots__code"),
+    )
     for code, view, root in rows:
         views[code] = view
         found = roots.setdefault(code, set())
         if root:
             found.add(root)
     return {code: Region(code, view, frozenset(roots[code])) for code, view in views.items()}
-
-
-@cache
-def _regions_statement() -> tuple[str, tuple]:
-    from kb.models import SensoryRegion
-
-    query = SensoryRegion.objects.values_list("code", "view", "roots__code").query
-    return query.sql_with_params()
 
 
 # Fills as SVG presentation attributes, so renderers without CSS for inline SVG (WeasyPrint)

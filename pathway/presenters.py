@@ -31,6 +31,7 @@ from pathway.engine.evaluate import Result, asked
 from pathway.engine.model import NOT_TESTED as NOT_TESTED_CODE
 from pathway.engine.model import QuestionSpec, Snapshot
 from pathway.forms import MRC_GRADES, NOT_TESTED
+from pathway.statements import fetch
 
 if TYPE_CHECKING:
     from pathway.assessments import Context, StepState
@@ -596,7 +597,8 @@ def result_page(ctx: Context) -> dict[str, Any]:
     outcome = ctx.result
     explained = explain(ctx.snapshot, outcome)
     keys = {key for fired in outcome.fired for key in fired.rule.sources}
-    sources = dict(Source.objects.filter(key__in=keys).values_list("key", "citation"))
+    citations = fetch("source citations", lambda: Source.objects.values_list("key", "citation"))
+    sources = {key: citation for key, citation in citations if key in keys}
     return page_context(
         ctx,
         outcome,
