@@ -53,6 +53,23 @@
     }
   });
 
+  // An answer saved can draw something above the form (the emergency banner arriving). The
+  // question answered keeps its place on the screen, so the next click lands where it was
+  // aimed; the banner itself sticks to the top of the viewport, in view.
+  var anchor = null;
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    var elt = event.detail.elt;
+    anchor = elt && elt.id ? { id: elt.id, top: elt.getBoundingClientRect().top } : null;
+  });
+  document.addEventListener("htmx:afterOnLoad", function () {
+    var before = anchor;
+    anchor = null;
+    var kept = before && document.getElementById(before.id);
+    if (!kept) { return; }
+    var moved = kept.getBoundingClientRect().top - before.top;
+    if (Math.abs(moved) >= 1) { window.scrollBy(0, moved); }
+  });
+
   // The knowledge-base panel: focus its heading when it opens, close on request.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "kb-drawer") {

@@ -91,6 +91,25 @@ def test_an_emergency_with_javascript_on_a_phone_stays_in_view(watched, site):
         assert on_first_screen(page, selector), f"{selector} is below the first screen"
 
 
+@pytest.mark.parametrize("scrolled", [0, 200], ids=["at-the-top", "scrolled"])
+def test_the_answer_given_stays_under_the_pointer_when_the_banner_arrives(watched, site, scrolled):
+    """The banner arriving above the form must not move the question just answered: a second
+    click on it, made as the banner arrives, lands on the answer it was aimed at. (At the top
+    of the page the browser's own scroll anchoring does not hold it; the page's script does.)"""
+    page = watched(viewport=DESKTOP).new_page()
+    assessment = assessment_with()
+    page.goto(f"{site}/a/{assessment.pk}/red_flags/")
+    page.evaluate(f"() => window.scrollTo(0, {scrolled})")
+    given = page.locator('input[name="ces_bladder"][value="yes"]')
+    beside = page.locator('input[name="ces_bladder"][value="no"]')
+    before = beside.bounding_box()["y"]
+    given.click()
+    expect(page.locator('[data-banner="emergency"]')).to_be_visible()
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    assert abs(beside.bounding_box()["y"] - before) < 1, "the answers moved under the pointer"
+    assert in_view(page, '[data-banner="emergency"]')
+
+
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_the_result_fits_its_summary_on_the_first_screen(watched, site, viewport):
     page = watched(viewport=viewport).new_page()
