@@ -676,6 +676,70 @@ def step_page(
     )
 
 
+def step_frame(
+    request, ctx: Context, state: StepState, questions: list[QuestionSpec], *, return_to: str
+) -> SafeString:
+    """A step page as a GET draws it, from its frame (see `pathway.frames`): the same for every
+    assessment at this step of this content version, with this assessment's reference, status
+    pieces and questions, the request's CSRF token and messages in its slots."""
+    from django.contrib.messages import get_messages
+    from django.middleware.csrf import get_token
+    from django.utils.html import escape
+
+    from pathway import frames
+    from pathway.context_processors import signed_in_staff
+
+    page = step_page(ctx, state, questions, return_to=return_to)
+    pathway, step = ctx.assessment.pathway, state.step
+    is_last, is_preview = page["is_last"], ctx.assessment.is_preview
+    staff = signed_in_staff(request)
+    key = (pathway.pk, pathway.revision, pathway.status, step)
+    key += (return_to, is_last, is_preview, staff)
+
+    def context() -> dict[str, Any]:
+        # Made from the key's values alone; everything else is a slot.
+        return {
+            "pathway": {
+                "version": pathway.version,
+                "status": pathway.status,
+                "get_status_display": pathway.get_status_display(),
+            },
+            "step_state": {"step": step},
+            "assessment": {"is_preview": is_preview, "reference": frames.slot("reference")},
+            "status": {name: frames.slot(name) for name in ("banner", "progress", "suggestion")},
+            "questions_html": frames.slot("questions"),
+            "help_html": frames.slot("help"),
+            "return_to": return_to,
+            "is_last": is_last,
+            "errors": {},
+            "page": "",
+            "nav_current": "",
+            "nav_staff": staff,
+            "csrf_token": frames.slot("csrf_token"),
+            "messages_html": frames.slot("messages"),
+        }
+
+    stored = list(get_messages(request))
+    status = page["status"]
+    return frames.draw(
+        "pathway/step.html",
+        key,
+        context,
+        {
+            "reference": escape(ctx.assessment.reference),
+            "banner": status["banner"](),
+            "progress": status["progress"](),
+            "suggestion": status["suggestion"](),
+            "questions": page["questions_html"],
+            "help": page["help_html"],
+            "csrf_token": SafeString(escape(get_token(request))),
+            "messages": render_to_string("_messages.html", {"messages": stored})
+            if stored
+            else SafeString(""),
+        },
+    )
+
+
 def autosave(ctx: Context, questions: list[QuestionSpec], saved: StepSave) -> dict[str, Any]:
     """The pieces of a step page an htmx answer changes: only questions that appear, disappear
     or are filled in are redrawn, so focus is never lost; a warning that comes or goes is drawn

@@ -147,10 +147,8 @@ def step(request, pk, step):
         "review" if "review" in (request.GET.get("from"), request.POST.get("return_to")) else ""
     )
     if request.method != "POST":
-        return TemplateResponse(
-            request,
-            "pathway/step.html",
-            presenters.step_page(ctx, state, questions, return_to=return_to),
+        return HttpResponse(
+            presenters.step_frame(request, ctx, state, questions, return_to=return_to)
         )
     form = StepForm(request.POST, questions=questions, enforce_required=False)
     saved = services.step_answers_save(

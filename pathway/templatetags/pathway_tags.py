@@ -8,7 +8,6 @@ from functools import cache
 from typing import Any
 
 from django import template
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
@@ -104,15 +103,6 @@ def link(name: str) -> str:
 @cache
 def _link(name: str, prefix: str) -> str:
     return reverse(name)
-
-
-@register.filter
-def signed_in_staff(request) -> bool:
-    """Whether the visitor is signed-in staff. Without a session cookie nobody is signed in,
-    and the user (a session read, a second-factor check) is not looked up at all."""
-    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
-        return False
-    return bool(request.user.is_staff)
 
 
 @register.filter

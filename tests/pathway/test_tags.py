@@ -12,7 +12,8 @@ from django.urls import reverse, set_script_prefix
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pathway.templatetags.pathway_tags import link, score, signed_in_staff
+from pathway.context_processors import signed_in_staff
+from pathway.templatetags.pathway_tags import link, score
 from tests.helpers import verified_login
 
 
