@@ -7,7 +7,7 @@ without going back to the database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from pathway.engine.conditions import Compiled, Condition, compile_condition
 
@@ -63,18 +63,27 @@ class QuestionSpec:
     option_codes: tuple[str, ...] = field(init=False, repr=False, compare=False)
     option_set: frozenset[str] = field(init=False, repr=False, compare=False)
     enable_check: Compiled = field(init=False, repr=False, compare=False)
+    # Pages key their rendered rows by the question: hashed once, not on every page.
+    hash_value: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         put = object.__setattr__
         put(self, "option_codes", tuple(option.code for option in self.options))
         put(self, "option_set", frozenset(self.option_codes))
         put(self, "enable_check", compile_condition(self.enable_when))
+        put(self, "hash_value", hash(tuple(getattr(self, f.name) for f in _COMPARED)))
+
+    def __hash__(self) -> int:  # the fields equality compares, as the generated hash would
+        return self.hash_value
 
     def label_for(self, code: str) -> str:
         for option in self.options:
             if option.code == code:
                 return option.label
         return code
+
+
+_COMPARED = tuple(f for f in fields(QuestionSpec) if f.compare)
 
 
 @dataclass(frozen=True, slots=True)
