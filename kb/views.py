@@ -2,11 +2,11 @@ from django.apps import apps
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods
 
 from kb import markdown
 from kb.models import MRC_GRADING_SLUG, Entry, RootContribution, Source
+from pathway.compression import gzip_page
 
 
 @gzip_page

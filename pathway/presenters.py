@@ -18,7 +18,7 @@ value a piece shows is in its key, and its links are relative (every assessment 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.template.loader import render_to_string
@@ -201,10 +201,11 @@ def canonical(value: Any) -> str:
     return str(value)
 
 
-def options_of(question: QuestionSpec) -> list[tuple[str, str]]:
+@lru_cache(maxsize=4096)  # per question of the content in use; a question hashes once
+def options_of(question: QuestionSpec) -> tuple[tuple[str, str], ...]:
     if question.type == "mrc":
-        return [(str(grade), label) for grade, label in MRC_GRADES] + [(NOT_TESTED, "Not tested")]
-    return [(option.code, option.label) for option in question.options]
+        return (*((str(grade), label) for grade, label in MRC_GRADES), (NOT_TESTED, "Not tested"))
+    return tuple((option.code, option.label) for option in question.options)
 
 
 @dataclass

@@ -17,12 +17,12 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
 from django.urls import reverse
-from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from pathway import handout, presenters, services
 from pathway.assessments import Context, load
+from pathway.compression import gzip_page
 from pathway.forms import StepForm, step_questions
 from pathway.models import Pathway
 from pathway.ratelimits import limit

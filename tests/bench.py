@@ -247,10 +247,100 @@ def pages() -> None:
     )
 
 
+def served() -> None:
+    """The same pages from the production server (gunicorn, DEBUG off, one worker and thread)
+    over HTTP with a kept-alive connection: server time as a browser waits for it, HTTP and
+    WSGI included, with the database the in-process figures used."""
+    import http.client
+    import secrets
+    import socket
+    import subprocess
+    import sys
+
+    from pathway.models import Assessment
+
+    root = Path(__file__).resolve().parent.parent
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_PROXY_SSL_HEADER": "1",
+        "WORKERS": "1",
+        "THREADS": "1",
+        "BIND": f"127.0.0.1:{port}",
+    }
+    python = sys.executable
+    subprocess.run(
+        [python, "manage.py", "collectstatic", "--no-input", "-v0"], env=env, cwd=root, check=True
+    )
+    gunicorn = str(Path(python).with_name("gunicorn"))
+    server = subprocess.Popen(
+        [gunicorn, "pathway.wsgi", "--config", "gunicorn.conf.py", "--access-logfile", "/dev/null"],
+        env=env,
+        cwd=root,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        pks = list(Assessment.objects.values_list("pk", flat=True))
+        state = {"i": 0}
+
+        def get(path: str, **headers: str) -> Callable[[], None]:
+            def call() -> None:
+                state["i"] = (state["i"] + 1) % len(pks)
+                connection.request(
+                    "GET",
+                    path.format(pk=pks[state["i"]]),
+                    headers={"X-Forwarded-Proto": "https", **headers},
+                )
+                response = connection.getresponse()
+                response.read()
+                assert response.status == 200, response.status
+
+            return call
+
+        print("\nPages from the production server over HTTP (gunicorn, DEBUG off, one worker and")
+        print("thread, kept-alive connection); the ratio is to the bare page served the same way")
+        base = row(
+            "bare page (/healthz)", measure(get("/healthz"), batches=30, per_batch=20), unit="ms"
+        )
+        gzip = {"Accept-Encoding": "gzip"}
+        for label, path, headers in (
+            ("step GET red_flags", "/a/{pk}/red_flags/", {}),
+            ("step GET history", "/a/{pk}/history/", {}),
+            ("step GET exam", "/a/{pk}/exam/", {}),
+            ("step GET exam, gzip", "/a/{pk}/exam/", gzip),
+            ("result page", "/a/{pk}/result/", {}),
+            ("result page, gzip", "/a/{pk}/result/", gzip),
+        ):
+            median = row(label, measure(get(path, **headers), batches=20, per_batch=5), unit="ms")
+            print(f"  {'':<52} {median / base:6.1f} x the bare page")
+        row(
+            "handout PDF, patient (WeasyPrint)",
+            measure(get("/a/{pk}/handout.pdf?for=patient"), batches=12, per_batch=1),
+            unit="ms",
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main() -> None:
     print("make bench: figures are per call; lower is better. Nothing here is asserted.\n")
     engine()
     pages()
+    served()
 
 
 if __name__ == "__main__":
