@@ -149,6 +149,15 @@ def _stylesheet(path: str, modified: float):
     return CSS(filename=path, url_fetcher=StaticFilesOnly())
 
 
+@cache
+def _fonts():
+    """The fonts WeasyPrint finds and loads, kept for the process (a new set per PDF was a tenth
+    of its time). Used by one PDF at a time (`_one_pdf_at_a_time`)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
 def render_pdf(context: dict[str, Any], *, request=None) -> bytes:
     """The handout as PDF bytes. The stylesheet is read from disk, and WeasyPrint may fetch
     nothing but the app's own static files."""
@@ -158,12 +167,14 @@ def render_pdf(context: dict[str, Any], *, request=None) -> bytes:
 
     html = render_to_string("pathway/handout.html", {**context, "pdf": True}, request=request)
     files = [finders.find(name) for name in STYLESHEETS]
+    fetcher = StaticFilesOnly()
     page = CSS(
         string=f"@page {{ size: {PAPERS[context['paper']]}; }}"
-        + footer_css(context["assessment"], context["today"])
+        + footer_css(context["assessment"], context["today"]),
+        url_fetcher=fetcher,
     )
-    fetcher = StaticFilesOnly()
     with _one_pdf_at_a_time:
         return HTML(string=html, base_url=str(files[0]), url_fetcher=fetcher).write_pdf(
-            stylesheets=[*(_stylesheet(path, os.path.getmtime(path)) for path in files), page]
+            stylesheets=[*(_stylesheet(path, os.path.getmtime(path)) for path in files), page],
+            font_config=_fonts(),
         )

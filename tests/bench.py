@@ -64,6 +64,17 @@ def row(label: str, figures: list[float], unit: str = "us") -> float:
     return median
 
 
+def against(bare: list[float]) -> Callable[[str, list[float]], None]:
+    """Print the bare page's figure; return a printer of other pages' figures as ratios to it."""
+    base = row("bare page (/healthz)", bare, unit="ms")
+
+    def ratio(label: str, figures: list[float]) -> None:
+        median = row(label, figures, unit="ms")
+        print(f"  {'':<52} {median / base:6.1f} x the bare page")
+
+    return ratio
+
+
 def scaled(snapshot: Snapshot, copies: int) -> Snapshot:
     """The pathway repeated `copies` times: every question and rule copied under new codes."""
 
@@ -204,15 +215,9 @@ def pages() -> None:
 
         return call
 
-    print("\nPages, in process (Django test client, SQLite), one of the 12 cases per call;")
+    print("\nPages, in process (Django test client, SQLite), one regression case per call;")
     print("the ratio is to the bare page (a view returning 'ok'), measured the same way")
-    base = row(
-        "bare page (/healthz)", measure(get("/healthz"), batches=30, per_batch=20), unit="ms"
-    )
-
-    def ratio(label: str, figures: list[float]) -> None:
-        median = row(label, figures, unit="ms")
-        print(f"  {'':<52} {median / base:6.1f} x the bare page")
+    ratio = against(measure(get("/healthz"), batches=30, per_batch=20))
 
     for step in ("red_flags", "history", "exam"):
         ratio(f"step GET {step}", measure(get(f"/a/{{pk}}/{step}/"), batches=20, per_batch=5))
@@ -312,9 +317,7 @@ def served() -> None:
 
         print("\nPages from the production server over HTTP (gunicorn, DEBUG off, one worker and")
         print("thread, kept-alive connection); the ratio is to the bare page served the same way")
-        base = row(
-            "bare page (/healthz)", measure(get("/healthz"), batches=30, per_batch=20), unit="ms"
-        )
+        ratio = against(measure(get("/healthz"), batches=30, per_batch=20))
         gzip = {"Accept-Encoding": "gzip"}
         for label, path, headers in (
             ("step GET red_flags", "/a/{pk}/red_flags/", {}),
@@ -324,8 +327,7 @@ def served() -> None:
             ("result page", "/a/{pk}/result/", {}),
             ("result page, gzip", "/a/{pk}/result/", gzip),
         ):
-            median = row(label, measure(get(path, **headers), batches=20, per_batch=5), unit="ms")
-            print(f"  {'':<52} {median / base:6.1f} x the bare page")
+            ratio(label, measure(get(path, **headers), batches=20, per_batch=5))
         row(
             "handout PDF, patient (WeasyPrint)",
             measure(get("/a/{pk}/handout.pdf?for=patient"), batches=12, per_batch=1),

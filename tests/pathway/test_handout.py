@@ -415,3 +415,31 @@ def test_a_handout_printed_again_later_keeps_its_dates(client, completed):
     assert delta == timezone.localdate() - day
     note = client.get(reverse("result", kwargs={"pk": assessment.pk})).text
     assert f"decision support, {day:%-d %b %Y}." in note
+
+
+def test_the_pdf_url_fetcher_would_trust_no_server_and_the_page_css_uses_it(monkeypatch):
+    """It never loads the system's certificates (a tenth of a PDF's time), so a TLS connection,
+    were one ever allowed, would verify against nothing and fail."""
+    import ssl
+
+    from weasyprint.urls import URLFetcher
+
+    from pathway import pdf_fetcher
+
+    assert pdf_fetcher._NO_TLS.verify_mode == ssl.CERT_REQUIRED
+    assert pdf_fetcher._NO_TLS.cert_store_stats()["x509_ca"] == 0
+    made = []
+    real_init = URLFetcher.__init__
+
+    def spy(self, *args, **kwargs):
+        made.append(kwargs.get("ssl_context"))
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(URLFetcher, "__init__", spy)
+    from pathway import handout
+
+    monkeypatch.setattr(handout, "render_to_string", lambda *a, **k: "<p>Hi</p>")
+    context = {"paper": "a4", "assessment": None, "today": None}
+    monkeypatch.setattr(handout, "footer_css", lambda assessment, today: "")
+    assert handout.render_pdf(context).startswith(b"%PDF")
+    assert made and all(context is pdf_fetcher._NO_TLS for context in made), made
