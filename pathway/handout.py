@@ -83,7 +83,7 @@ def handout_context(ctx, variant: str, paper: str, *, today: dt.date | None = No
             (question, [getattr(option, field) for option in options])
             for question, field in OPTION_QUESTIONS
         ],
-        safety_emergency=lines(pathway.safety_net_emergency),
+        safety_columns=columns(lines(pathway.safety_net_emergency), 3),
         safety_urgent=lines(pathway.safety_net_urgent),
         sources={s.key: s for s in Source.objects.filter(key__in=keys)}
         if variant == "clinician"
@@ -114,6 +114,19 @@ def tier_reasons(explained, snapshot) -> list[tuple[Any, str]]:
 
 def lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def columns(items: list[str], count: int) -> list[list[str]]:
+    """Items in `count` columns read down, the first columns one longer where they do not
+    divide evenly (the card's signs: three columns are laid out as table cells, which
+    WeasyPrint draws far faster than a CSS grid)."""
+    size, extra = divmod(len(items), count)
+    out, start = [], 0
+    for i in range(count):
+        end = start + size + (1 if i < extra else 0)
+        out.append(items[start:end])
+        start = end
+    return [column for column in out if column]
 
 
 def footer_css(assessment, today: dt.date) -> str:

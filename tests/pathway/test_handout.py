@@ -10,6 +10,8 @@ import uuid
 import pytest
 import textstat
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pathway import models as pm
 from pathway import services
@@ -443,3 +445,16 @@ def test_the_pdf_url_fetcher_would_trust_no_server_and_the_page_css_uses_it(monk
     monkeypatch.setattr(handout, "footer_css", lambda assessment, today: "")
     assert handout.render_pdf(context).startswith(b"%PDF")
     assert made and all(context is pdf_fetcher._NO_TLS for context in made), made
+
+
+@given(
+    st.lists(st.text(min_size=1, max_size=5), max_size=20), st.integers(min_value=1, max_value=4)
+)
+def test_the_cards_signs_are_split_into_columns_read_down_none_lost(items, count):
+    from pathway.handout import columns
+
+    split = columns(items, count)
+    assert [item for column in split for item in column] == items
+    assert len(split) <= count and all(split)
+    sizes = [len(column) for column in split]
+    assert sizes == sorted(sizes, reverse=True) and (not sizes or sizes[0] - sizes[-1] <= 1)
