@@ -677,12 +677,13 @@ def step_page(
     )
 
 
-def step_frame(
-    request, ctx: Context, state: StepState, questions: list[QuestionSpec], *, return_to: str
+def framed(
+    request, ctx: Context, template: str, *, key: tuple, context: dict, values: dict
 ) -> SafeString:
-    """A step page as a GET draws it, from its frame (see `pathway.frames`): the same for every
-    assessment at this step of this content version, with this assessment's reference, status
-    pieces and questions, the request's CSRF token and messages in its slots."""
+    """An assessment page drawn from its frame (see `pathway.frames`). The chrome every
+    assessment page shares comes from the version, the preview flag and whether the visitor is
+    staff; `context` is what the page adds to it, made from `key`'s values alone and the slots
+    of `values`. The request's CSRF token and messages are slots of every page."""
     from django.contrib.messages import get_messages
     from django.middleware.csrf import get_token
     from django.utils.html import escape
@@ -690,53 +691,99 @@ def step_frame(
     from pathway import frames
     from pathway.context_processors import signed_in_staff
 
-    page = step_page(ctx, state, questions, return_to=return_to)
-    pathway, step = ctx.assessment.pathway, state.step
-    is_last, is_preview = page["is_last"], ctx.assessment.is_preview
+    pathway, is_preview = ctx.assessment.pathway, ctx.assessment.is_preview
     staff = signed_in_staff(request)
-    key = (pathway.pk, pathway.revision, pathway.status, step)
-    key += (return_to, is_last, is_preview, staff)
 
-    def context() -> dict[str, Any]:
-        # Made from the key's values alone; everything else is a slot.
+    def frame_context() -> dict[str, Any]:
         return {
             "pathway": {
                 "version": pathway.version,
                 "status": pathway.status,
                 "get_status_display": pathway.get_status_display(),
             },
-            "step_state": {"step": step},
             "assessment": {"is_preview": is_preview, "reference": frames.slot("reference")},
-            "status": {name: frames.slot(name) for name in ("banner", "progress", "suggestion")},
-            "questions_html": frames.slot("questions"),
-            "help_html": frames.slot("help"),
-            "return_to": return_to,
-            "is_last": is_last,
-            "errors": {},
-            "page": "",
             "nav_current": "",
             "nav_staff": staff,
             "csrf_token": frames.slot("csrf_token"),
             "messages_html": frames.slot("messages"),
+            **context,
         }
 
     stored = list(get_messages(request))
-    status = page["status"]
+    shared = {
+        "csrf_token": SafeString(escape(get_token(request))),
+        "messages": render_to_string("_messages.html", {"messages": stored})
+        if stored
+        else SafeString(""),
+    }
     return frames.draw(
+        template,
+        (pathway.pk, pathway.revision, pathway.status, is_preview, staff, *key),
+        frame_context,
+        {**shared, **values},
+    )
+
+
+def step_frame(
+    request, ctx: Context, state: StepState, questions: list[QuestionSpec], *, return_to: str
+) -> SafeString:
+    """A step page as a GET draws it: the same frame for every assessment at this step of this
+    content version, with the assessment's reference, status pieces and questions in it."""
+    from django.utils.html import escape
+
+    from pathway.frames import slot
+
+    page = step_page(ctx, state, questions, return_to=return_to)
+    status = page["status"]
+    return framed(
+        request,
+        ctx,
         "pathway/step.html",
-        key,
-        context,
-        {
+        key=(state.step, return_to, page["is_last"]),
+        context={
+            "step_state": {"step": state.step},
+            "status": {name: slot(name) for name in ("banner", "progress", "suggestion")},
+            "questions_html": slot("questions"),
+            "help_html": slot("help"),
+            "return_to": return_to,
+            "is_last": page["is_last"],
+            "errors": {},
+            "page": "",
+        },
+        values={
             "reference": escape(ctx.assessment.reference),
             "banner": status["banner"](),
             "progress": status["progress"](),
             "suggestion": status["suggestion"](),
             "questions": page["questions_html"],
             "help": page["help_html"],
-            "csrf_token": SafeString(escape(get_token(request))),
-            "messages": render_to_string("_messages.html", {"messages": stored})
-            if stored
-            else SafeString(""),
+        },
+    )
+
+
+def result_frame(request, ctx: Context) -> SafeString:
+    """The result page: its chrome from a frame, its body (the suggestion, reasons, note for the
+    record; all this assessment's) drawn by the template's `main` partial."""
+    from django.utils.html import escape
+
+    from pathway.frames import slot
+
+    page = result_page(ctx)
+    return framed(
+        request,
+        ctx,
+        "pathway/result.html",
+        key=(),
+        context={
+            "tier": {"title": slot("title")},
+            "status": {"banner": slot("banner")},
+            "main_html": slot("main"),
+            "page": "result",
+        },
+        values={
+            "title": escape(page["tier"].title),
+            "banner": page["status"]["banner"](),
+            "main": render_to_string("pathway/result.html#main", page, request=request),
         },
     )
 

@@ -232,7 +232,7 @@ def result(request, pk):
     ctx = load(request, pk)
     if not ctx.result_open:
         return refuse_unreachable(request, ctx, "The result")
-    return TemplateResponse(request, "pathway/result.html", presenters.result_page(ctx))
+    return HttpResponse(presenters.result_frame(request, ctx))
 
 
 @private

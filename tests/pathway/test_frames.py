@@ -1,5 +1,6 @@
-"""Step pages drawn from a frame and its slots (pathway.frames): the same page the templates
-draw, never another assessment's parts, and refusing a slot value that is not escaped HTML."""
+"""Step and result pages drawn from a frame and its slots (pathway.frames): the same page the
+templates draw, never another assessment's parts, and refusing a slot value that is not escaped
+HTML."""
 
 from __future__ import annotations
 
@@ -47,6 +48,20 @@ def test_a_step_page_from_its_frame_is_the_page_its_templates_draw(seeded, code)
         for return_to in ("", "review"):
             whole, framed = both_ways(assessment, step, return_to=return_to)
             assert framed == whole, (code, step, return_to)
+
+
+@pytest.mark.parametrize("code", ["V01", "V17", "R2-06"])
+def test_the_result_page_from_its_frame_is_the_page_its_template_draws(seeded, code):
+    answers = next(c for c in regression_cases() if c["code"] == code)["answers"]
+    assessment = services.assessment_start(pathway=pm.Pathway.objects.published().get())
+    services.answers_record(assessment=assessment, values=answers)
+    request = RequestFactory().get(f"/a/{assessment.pk}/result/")
+    request.user = None
+    ctx = load(request, assessment.pk)
+    whole = render_to_string("pathway/result.html", presenters.result_page(ctx), request=request)
+    framed = presenters.result_frame(request, ctx)
+    assert TOKEN.sub("TOKEN", framed) == TOKEN.sub("TOKEN", whole)
+    assert assessment.reference in framed
 
 
 def test_a_frame_never_carries_one_assessments_parts_to_another(seeded, client):
