@@ -200,14 +200,14 @@ def _read(request, pk) -> tuple[Assessment, dict[str, Any]]:
         ):
             values[i] = convert(values[i], column, connection)
     assessment = Assessment.from_db(connection.alias, [f.attname for f in fields], values)
-    assessment.pathway = _version(assessment.pathway_id, *rows[0][n : n + 2])
+    assessment.pathway = _version(assessment.pathway_id, *rows[0][n : n + 3])
     if not may_open(request.user, assessment):
         raise Http404("No such assessment.")
     value = Answer._meta.get_field("value")
     stored = {
-        row[n + 2]: value.from_db_value(row[n + 3], None, connection)
+        row[n + 3]: value.from_db_value(row[n + 4], None, connection)
         for row in rows
-        if row[n + 2] is not None
+        if row[n + 3] is not None
     }
     return assessment, stored
 
@@ -221,6 +221,7 @@ def _reading() -> str:
     statement = (
         f"SELECT {columns}, v.{quote(version.get_field('revision').column)}, "  # noqa: S608
         f"v.{quote(version.get_field('status').column)}, "
+        f"v.{quote(version.get_field('created_at').column)}, "
         f"r.{quote(answer.get_field('question').column)}, "
         f"r.{quote(answer.get_field('value').column)} "
         f"FROM {quote(assessment.db_table)} a "
@@ -236,11 +237,13 @@ def _reading() -> str:
 _versions: dict[tuple, Pathway] = {}
 
 
-def _version(pk: int, revision: int, status: str) -> Pathway:
+def _version(pk: int, revision: int, status: str, created: Any) -> Pathway:
     """The pathway version an assessment is pinned to. A version's row changes only with its
     revision (every save bumps it) or its lifecycle, so one instance per (id, revision, status)
-    is shared, read only, by the requests of this process."""
-    key = (pk, revision, status)
+    is shared, read only, by the requests of this process. `created` (the creation time as the
+    database returns it) tells a version apart from an earlier one that had its id: SQLite
+    gives the id of a rolled-back insert out again."""
+    key = (pk, revision, status, created)
     found = _versions.get(key)
     if found is None:
         found = Pathway.objects.get(pk=pk)

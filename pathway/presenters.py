@@ -716,9 +716,10 @@ def framed(
         if stored
         else SafeString(""),
     }
+    version = (pathway.pk, pathway.created_at, pathway.revision, pathway.status)
     return frames.draw(
         template,
-        (pathway.pk, pathway.revision, pathway.status, is_preview, staff, *key),
+        (*version, is_preview, staff, *key),
         frame_context,
         {**shared, **values},
     )

@@ -1,7 +1,9 @@
 """Build the engine's frozen snapshot of a pathway version, cached in-process.
 
-The cache is keyed by (version id, revision): a published version never changes, so its
-snapshot is built once per process; a draft's revision moves with every edit.
+The cache is keyed by version id, and an entry holds only while the version's revision and
+creation time are those it was built from: a published version never changes, so its snapshot
+is built once per process; a draft's revision moves with every edit; and a version created
+under an id another had (SQLite gives a rolled-back insert's id out again) is another version.
 """
 
 from __future__ import annotations
@@ -13,18 +15,19 @@ from django.db.models import Prefetch
 from pathway import models as pm
 from pathway.engine import model as em
 
-_cache: dict[int, tuple[int, em.Snapshot]] = {}
+_cache: dict[int, tuple[tuple, em.Snapshot]] = {}
 _lock = threading.Lock()
 
 
 def snapshot_for(pathway: pm.Pathway) -> em.Snapshot:
     """The snapshot of this version, built at most once per revision."""
+    identity = (pathway.revision, pathway.created_at)
     cached = _cache.get(pathway.pk)
-    if cached is not None and cached[0] == pathway.revision:
+    if cached is not None and cached[0] == identity:
         return cached[1]
     snapshot = build(pathway)
     with _lock:
-        _cache[pathway.pk] = (pathway.revision, snapshot)
+        _cache[pathway.pk] = (identity, snapshot)
     return snapshot
 
 

@@ -4,7 +4,6 @@ from django.contrib.auth import get_user_model
 
 from kb.models import Entry, Source
 from pathway import models as pm
-from pathway import snapshot
 from pathway.seeds import writer
 from tests.helpers import verified_login
 
@@ -56,11 +55,7 @@ def empty_db(db):
     pm.Pathway.objects.all().delete()
     Entry.objects.all().delete()
     Source.objects.all().delete()
-    # Each test's rollback lets SQLite give the next test's factory versions the same ids and
-    # revisions, which the snapshot cache would take for the last test's content.
-    snapshot.clear_cache()
     yield
-    snapshot.clear_cache()
 
 
 @pytest.fixture

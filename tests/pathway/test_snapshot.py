@@ -80,3 +80,39 @@ def test_a_snapshot_carries_each_tiers_banner_and_each_questions_diagram_layer(e
     ) == ("", False)
     assert snapshot.diagram_question("pain").code == "hurts"
     assert snapshot.diagram_question("sensory") is None
+
+
+def test_a_version_created_under_an_earlier_versions_id_gets_its_own_snapshot(db, rf):
+    """SQLite gives the id of a rolled-back (or deleted newest) version out again: the new
+    version must never be evaluated, or its assessments loaded, with the old one's content."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from pathway import services
+    from pathway.assessments import load
+
+    def version(step_code, pk=None):
+        pathway = f.PathwayFactory(pk=pk, slug=f"reused-{step_code}")
+        f.TierFactory(pathway=pathway)
+        f.LevelFactory(pathway=pathway, code="indeterminate")
+        f.StepFactory(pathway=pathway, code=step_code)
+        pm.Pathway.objects.filter(pk=pathway.pk).update(status="published")
+        return pm.Pathway.objects.get(pk=pathway.pk)
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    first = version("before")
+    old = services.assessment_start(pathway=first)
+    assert load(request, old.pk).snapshot.steps[0].code == "before"
+    assert snapshot_for(first).steps[0].code == "before"
+    reused, revision = first.pk, first.revision
+    pm.ContentLock.objects.all().delete()  # maintenance: published rows may be deleted
+    pm.Assessment.objects.filter(pathway=first).delete()
+    pm.Pathway.objects.filter(pk=reused).delete()
+
+    second = version("after", pk=reused)
+    pm.Pathway.objects.filter(pk=reused).update(revision=revision)
+    second = pm.Pathway.objects.get(pk=reused)
+    assert (second.pk, second.revision) == (reused, revision)
+    assert snapshot_for(second).steps[0].code == "after"
+    new = services.assessment_start(pathway=second)
+    assert load(request, new.pk).snapshot.steps[0].code == "after"
