@@ -21,16 +21,22 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.messages import get_messages
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from kb.models import MRC_GRADING_SLUG, Source
+from pathway import frames
 from pathway.assessments import explain
+from pathway.context_processors import signed_in_staff
 from pathway.engine import evaluate
 from pathway.engine.evaluate import Result, asked
 from pathway.engine.model import NOT_TESTED as NOT_TESTED_CODE
 from pathway.engine.model import QuestionSpec, Snapshot
 from pathway.forms import MRC_GRADES, NOT_TESTED
+from pathway.frames import slot
 from pathway.statements import fetch
 
 if TYPE_CHECKING:
@@ -684,13 +690,6 @@ def framed(
     assessment page shares comes from the version, the preview flag and whether the visitor is
     staff; `context` is what the page adds to it, made from `key`'s values alone and the slots
     of `values`. The request's CSRF token and messages are slots of every page."""
-    from django.contrib.messages import get_messages
-    from django.middleware.csrf import get_token
-    from django.utils.html import escape
-
-    from pathway import frames
-    from pathway.context_processors import signed_in_staff
-
     pathway, is_preview = ctx.assessment.pathway, ctx.assessment.is_preview
     staff = signed_in_staff(request)
 
@@ -701,11 +700,11 @@ def framed(
                 "status": pathway.status,
                 "get_status_display": pathway.get_status_display(),
             },
-            "assessment": {"is_preview": is_preview, "reference": frames.slot("reference")},
+            "assessment": {"is_preview": is_preview, "reference": slot("reference")},
             "nav_current": "",
             "nav_staff": staff,
-            "csrf_token": frames.slot("csrf_token"),
-            "messages_html": frames.slot("messages"),
+            "csrf_token": slot("csrf_token"),
+            "messages_html": slot("messages"),
             **context,
         }
 
@@ -730,10 +729,6 @@ def step_frame(
 ) -> SafeString:
     """A step page as a GET draws it: the same frame for every assessment at this step of this
     content version, with the assessment's reference, status pieces and questions in it."""
-    from django.utils.html import escape
-
-    from pathway.frames import slot
-
     page = step_page(ctx, state, questions, return_to=return_to)
     status = page["status"]
     return framed(
@@ -765,10 +760,6 @@ def step_frame(
 def result_frame(request, ctx: Context) -> SafeString:
     """The result page: its chrome from a frame, its body (the suggestion, reasons, note for the
     record; all this assessment's) drawn by the template's `main` partial."""
-    from django.utils.html import escape
-
-    from pathway.frames import slot
-
     page = result_page(ctx)
     return framed(
         request,
